@@ -1,0 +1,32 @@
+package dev.minitron.engine.backend;
+
+import dev.minitron.engine.config.ModelConfig;
+
+/**
+ * Runs the model on one device. The engine thread is the only caller: implementations need no
+ * locking. The paged KV cache lives inside the backend (device memory on CUDA, heap on CPU); the
+ * engine only hands out slot numbers and block tables.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** {@code cpu}, {@code cuda}. */
+    String name();
+
+    ModelConfig modelConfig();
+
+    /** Bytes one KV block of {@code blockSize} tokens takes across all layers, K and V. */
+    long kvBytesPerBlock(int blockSize);
+
+    /** Allocates the paged KV cache: [numBlocks, blockSize, kvHeads, headDim] per layer for K and V. */
+    void allocateKvCache(int numBlocks, int blockSize);
+
+    /**
+     * Runs the model over {@code batch}: writes each token's K/V at its slot, attends causally over
+     * each sequence's block table, and returns the logits of the rows in
+     * {@code batch.logitsIndices()}, one {@code float[vocabSize]} per row.
+     */
+    float[][] forward(ForwardBatch batch);
+
+    @Override
+    void close();
+}

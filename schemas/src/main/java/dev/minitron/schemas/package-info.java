@@ -1,0 +1,2 @@
+/** The v1 wire contract. */
+package dev.minitron.schemas;
