@@ -1,0 +1,257 @@
+package dev.minitron.engine;
+
+import dev.minitron.engine.RequestOutput.Finished;
+import dev.minitron.engine.RequestOutput.TokenDelta;
+import dev.minitron.engine.backend.Backend;
+import dev.minitron.engine.backend.ForwardBatch;
+import dev.minitron.engine.kv.KvCacheManager;
+import dev.minitron.engine.output.OutputProcessor;
+import dev.minitron.engine.sample.Logprobs;
+import dev.minitron.engine.sample.Sampler;
+import dev.minitron.engine.sample.TokenLogprobs;
+import dev.minitron.engine.sched.Scheduler;
+import dev.minitron.engine.sched.SchedulerOutput;
+import dev.minitron.engine.sched.Sequence;
+import dev.minitron.engine.tokenizer.Tokenizer;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The single-threaded heart of the engine: {@link #step()} is schedule → run the model → sample →
+ * postprocess. Not thread-safe; {@link LlmEngine} gives it a thread.
+ */
+public final class EngineCore {
+
+    private static final System.Logger LOG = System.getLogger(EngineCore.class.getName());
+
+    private final Backend backend;
+    private final Tokenizer tokenizer;
+    private final KvCacheManager kv;
+    private final Scheduler scheduler;
+    private final int maxModelLen;
+    private final Map<String, Sequence> byId = new HashMap<>();
+    private final SplittableRandom unseeded = new SplittableRandom();
+    private long arrivals;
+    private long steps;
+    private long promptTokens;
+    private long generationTokens;
+    private long preemptions;
+
+    public EngineCore(Backend backend, Tokenizer tokenizer, EngineConfig config) {
+        this.backend = backend;
+        this.tokenizer = tokenizer;
+        int modelLen = backend.modelConfig().maxPositionEmbeddings();
+        this.maxModelLen = config.maxModelLen() == 0 ? modelLen : Math.min(config.maxModelLen(), modelLen);
+        int numBlocks = KvSizing.numBlocks(backend, config, maxModelLen);
+        backend.allocateKvCache(numBlocks, config.blockSize());
+        this.kv = new KvCacheManager(numBlocks, config.blockSize());
+        this.scheduler = new Scheduler(kv, config.maxNumSeqs(), config.maxNumBatchedTokens());
+        LOG.log(System.Logger.Level.INFO, "KV cache: {0} blocks of {1} tokens ({2} MiB), max_model_len {3}",
+                numBlocks, config.blockSize(), backend.kvBytesPerBlock(config.blockSize()) * numBlocks >> 20,
+                maxModelLen);
+    }
+
+    public int maxModelLen() {
+        return maxModelLen;
+    }
+
+    public boolean hasWork() {
+        return scheduler.hasWork();
+    }
+
+    public boolean contains(String requestId) {
+        return byId.containsKey(requestId);
+    }
+
+    /** Admits a request, or answers it at once with an error if it can never run. */
+    public void add(EngineRequest request, RequestSink sink) {
+        long now = System.nanoTime();
+        int promptLen = request.promptTokenIds().length;
+        String problem = null;
+        String code = "invalid_request";
+        if (byId.containsKey(request.requestId())) {
+            problem = "request id " + request.requestId() + " is already in the engine";
+            code = "duplicate_id";
+        } else if (promptLen >= maxModelLen) {
+            problem = "prompt has " + promptLen + " tokens; max_model_len is " + maxModelLen
+                    + " (prompt plus at least one output token)";
+            code = "prompt_too_long";
+        } else if (!kv.fitsInPool(promptLen + 1)) {
+            problem = "prompt has " + promptLen + " tokens; the KV cache holds only "
+                    + kv.numBlocks() * kv.blockSize();
+            code = "prompt_too_long";
+        } else if (outOfVocab(request.promptTokenIds())) {
+            problem = "prompt_token_ids must be in [0, " + backend.modelConfig().vocabSize() + ")";
+        }
+        if (problem != null) {
+            long ms = 0;
+            emit(sink, new Finished(request.requestId(), FinishReason.ERROR, "", new int[0], promptLen, 0, 0,
+                    ms, null, ms, code, problem));
+            return;
+        }
+        Long seed = request.params().seed();
+        var rng = seed != null ? new SplittableRandom(seed) : unseeded.split();
+        var output = new OutputProcessor(tokenizer, request.params(), maxModelLen);
+        Sequence seq = new Sequence(request, sink, arrivals++, now, rng, output);
+        promptTokens += promptLen;
+        byId.put(request.requestId(), seq);
+        scheduler.add(seq);
+    }
+
+    /** Ends a request at the next step boundary; unknown ids are ignored. */
+    public void abort(String requestId, FinishReason reason) {
+        Sequence seq = byId.get(requestId);
+        if (seq != null) {
+            end(seq, reason, seq.output().finishExternally(), null, null);
+        }
+    }
+
+    /** Runs one step. Returns false when there was nothing to do. */
+    public boolean step() {
+        expireDeadlines();
+        long now = System.nanoTime();
+        SchedulerOutput plan = scheduler.schedule(now);
+        preemptions += plan.numPreempted();
+        if (plan.isEmpty()) {
+            return false;
+        }
+        steps++;
+        float[][] logits;
+        try {
+            logits = backend.forward(buildBatch(plan));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "model step failed; failing its " + plan.sequences().size()
+                    + " sequences", e);
+            for (Sequence seq : List.copyOf(plan.sequences())) {
+                end(seq, FinishReason.ERROR, seq.output().finishExternally(), "engine_error",
+                        "the model step failed: " + e.getClass().getSimpleName());
+            }
+            return true;
+        }
+        scheduler.commit(plan);
+        int row = 0;
+        for (int i = 0; i < plan.sequences().size(); i++) {
+            Sequence seq = plan.sequences().get(i);
+            if (seq.numComputedTokens() == seq.numTokens()) {
+                sampleAndEmit(seq, logits[row++]);
+            }
+        }
+        return true;
+    }
+
+    public EngineStats stats(int numQueued, long heartbeatNanos, boolean alive) {
+        return new EngineStats(scheduler.numRunning(), scheduler.numWaiting(), numQueued, kv.numBlocks(),
+                kv.numFreeBlocks(), steps, promptTokens, generationTokens, preemptions, heartbeatNanos, alive);
+    }
+
+    /** Ends every request (engine shutdown). */
+    public void abortAll(FinishReason reason) {
+        for (Sequence seq : scheduler.all()) {
+            end(seq, reason, seq.output().finishExternally(), null, null);
+        }
+    }
+
+    private void sampleAndEmit(Sequence seq, float[] row) {
+        var params = seq.params();
+        float[] raw = params.logprobs() != null ? row.clone() : null;
+        int token = Sampler.sample(row, params, seq.tokens(), seq.numPromptTokens(), seq.numTokens(), seq.rng());
+        long now = System.nanoTime();
+        seq.appendToken(token, now);
+        generationTokens++;
+        List<TokenLogprobs> logprobs = raw == null ? null : List.of(Logprobs.of(raw, token, params.logprobs()));
+        var step = seq.output().onToken(token, seq.numOutputTokens(), seq.numTokens());
+        emit(seq.sink(), new TokenDelta(seq.requestId(), seq.nextDeltaSeq(), new int[] {token}, step.delta(), logprobs));
+        if (step.finishReason() != null) {
+            end(seq, step.finishReason(), "", null, null);
+        }
+    }
+
+    private void end(Sequence seq, FinishReason reason, String lastDelta, String errorCode, String errorMessage) {
+        scheduler.finish(seq);
+        byId.remove(seq.requestId());
+        if (!lastDelta.isEmpty()) {
+            emit(seq.sink(), new TokenDelta(seq.requestId(), seq.nextDeltaSeq(), new int[0], lastDelta, null));
+        }
+        long now = System.nanoTime();
+        long scheduledAt = seq.firstScheduledNanos() == 0 ? now : seq.firstScheduledNanos();
+        Long ttft = seq.firstTokenNanos() == 0 ? null : millis(seq.firstTokenNanos() - seq.arrivalNanos());
+        emit(seq.sink(), new Finished(seq.requestId(), reason, seq.output().text(), seq.outputTokenIds(),
+                seq.numPromptTokens(), seq.numOutputTokens(), 0, millis(scheduledAt - seq.arrivalNanos()), ttft,
+                millis(now - seq.arrivalNanos()), errorCode, errorMessage));
+    }
+
+    private void expireDeadlines() {
+        if (byId.isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
+        for (Sequence seq : List.copyOf(byId.values())) {
+            if (seq.deadline() != null && now.isAfter(seq.deadline())) {
+                end(seq, FinishReason.TIMEOUT, seq.output().finishExternally(), null, null);
+            }
+        }
+    }
+
+    private ForwardBatch buildBatch(SchedulerOutput plan) {
+        List<Sequence> seqs = plan.sequences();
+        int total = plan.totalTokens();
+        int[] tokenIds = new int[total];
+        int[] positions = new int[total];
+        int[] slots = new int[total];
+        int[] queryStart = new int[seqs.size() + 1];
+        int[] seqLens = new int[seqs.size()];
+        int[][] blockTables = new int[seqs.size()][];
+        int numSamples = 0;
+        for (int i = 0; i < seqs.size(); i++) {
+            if (plan.samples(i)) {
+                numSamples++;
+            }
+        }
+        int[] logitsIndices = new int[numSamples];
+        int t = 0;
+        int s = 0;
+        for (int i = 0; i < seqs.size(); i++) {
+            Sequence seq = seqs.get(i);
+            int start = seq.numComputedTokens();
+            int n = plan.numNewTokens()[i];
+            queryStart[i] = t;
+            for (int p = start; p < start + n; p++, t++) {
+                tokenIds[t] = seq.tokenAt(p);
+                positions[t] = p;
+                slots[t] = kv.slot(seq.blockTable(), p);
+            }
+            seqLens[i] = start + n;
+            blockTables[i] = seq.blockTable().toArray(kv.blocksFor(start + n));
+            if (plan.samples(i)) {
+                logitsIndices[s++] = t - 1;
+            }
+        }
+        queryStart[seqs.size()] = t;
+        return new ForwardBatch(tokenIds, positions, slots, queryStart, seqLens, blockTables, logitsIndices);
+    }
+
+    private boolean outOfVocab(int[] ids) {
+        int vocab = backend.modelConfig().vocabSize();
+        for (int id : ids) {
+            if (id < 0 || id >= vocab) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void emit(RequestSink sink, RequestOutput output) {
+        try {
+            sink.accept(output);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "request sink threw; the engine goes on", e);
+        }
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
+    }
+}

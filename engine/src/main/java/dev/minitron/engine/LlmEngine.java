@@ -1,0 +1,133 @@
+package dev.minitron.engine;
+
+import dev.minitron.engine.backend.Backend;
+import dev.minitron.engine.tokenizer.Tokenizer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One engine on one device: a thread that owns an {@link EngineCore} and loops
+ * {@code step()}. Other threads hand requests in through a bounded queue ({@link #addRequest}) and
+ * aborts through another ({@link #abort}); outputs reach each request's {@link RequestSink} on the
+ * engine thread. No locks inside the engine.
+ */
+public final class LlmEngine implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(LlmEngine.class.getName());
+    private static final long IDLE_POLL_MILLIS = 50;
+
+    private record Submission(EngineRequest request, RequestSink sink) {
+    }
+
+    private record Abort(String requestId, FinishReason reason) {
+    }
+
+    private final Backend backend;
+    private final Tokenizer tokenizer;
+    private final EngineCore core;
+    private final BlockingQueue<Submission> inbox;
+    private final ConcurrentLinkedQueue<Abort> aborts = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile long heartbeatNanos = System.nanoTime();
+    private volatile EngineStats stats;
+
+    public LlmEngine(Backend backend, Tokenizer tokenizer, EngineConfig config) {
+        this.backend = backend;
+        this.tokenizer = tokenizer;
+        this.core = new EngineCore(backend, tokenizer, config);
+        this.inbox = new ArrayBlockingQueue<>(config.maxQueuedRequests());
+        this.stats = core.stats(0, heartbeatNanos, true);
+        this.thread = Thread.ofPlatform().name("minitron-engine").daemon(true).unstarted(this::loop);
+        thread.start();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public int maxModelLen() {
+        return core.maxModelLen();
+    }
+
+    /**
+     * Hands a request to the engine. Its outputs go to {@code sink}, ending with exactly one
+     * {@link RequestOutput.Finished}.
+     *
+     * @throws RejectedExecutionException when the queue is full or the engine is closed
+     */
+    public void addRequest(EngineRequest request, RequestSink sink) {
+        if (!running || !inbox.offer(new Submission(request, sink))) {
+            throw new RejectedExecutionException(running ? "engine queue is full" : "engine is closed");
+        }
+    }
+
+    /** Ends a request within one step; {@code reason} is CANCELLED or TIMEOUT. */
+    public void abort(String requestId, FinishReason reason) {
+        aborts.add(new Abort(requestId, reason));
+    }
+
+    public EngineStats stats() {
+        return stats;
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                heartbeatNanos = System.nanoTime();
+                takeCommands();
+                boolean worked = core.step();
+                stats = core.stats(inbox.size(), heartbeatNanos, true);
+                if (!worked && !core.hasWork()) {
+                    waitForWork();
+                }
+            }
+        } catch (InterruptedException e) {
+            // close(): fall through and answer what is left
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "engine loop died", t);
+        } finally {
+            takeCommands();
+            core.abortAll(FinishReason.CANCELLED);
+            running = false;
+            stats = core.stats(inbox.size(), heartbeatNanos, false);
+        }
+    }
+
+    private void takeCommands() {
+        Submission s;
+        while ((s = inbox.poll()) != null) {
+            core.add(s.request(), s.sink());
+        }
+        Abort a;
+        while ((a = aborts.poll()) != null) {
+            core.abort(a.requestId(), a.reason());
+        }
+    }
+
+    private void waitForWork() throws InterruptedException {
+        Submission s = inbox.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        if (s != null) {
+            core.add(s.request(), s.sink());
+        }
+    }
+
+    /** Stops the loop; requests still inside are answered CANCELLED. Does not close the backend. */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

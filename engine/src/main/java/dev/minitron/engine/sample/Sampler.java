@@ -1,0 +1,132 @@
+package dev.minitron.engine.sample;
+
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+
+/**
+ * Picks the next token from one sequence's logits, in vLLM's order: penalties, then greedy argmax
+ * or temperature → top-k → top-p → min-p → a draw from the sequence's own generator. Works in place
+ * on the logits row it is given (the row belongs to this step only).
+ */
+public final class Sampler {
+
+    private Sampler() {
+    }
+
+    /**
+     * @param logits  [vocab] this step's logits for the sequence; modified
+     * @param history the sequence's prompt and output tokens ({@code numPromptTokens} first)
+     * @param rng     the sequence's generator (seeded per request when asked)
+     */
+    public static int sample(float[] logits, SamplingParams params, int[] history, int numPromptTokens,
+                             int historyLength, RandomGenerator rng) {
+        if (params.hasPenalties()) {
+            Penalties.apply(logits, params, history, numPromptTokens, historyLength);
+        }
+        if (params.isGreedy()) {
+            return argmax(logits);
+        }
+        return draw(logits, params, rng);
+    }
+
+    public static int argmax(float[] logits) {
+        int best = 0;
+        float bestValue = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < logits.length; i++) {
+            if (logits[i] > bestValue) {
+                bestValue = logits[i];
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static int draw(float[] logits, SamplingParams params, RandomGenerator rng) {
+        float[] probs = Softmax.probabilities(logits, (float) params.temperature());
+        boolean filter = params.topK() > 0 || params.topP() < 1;
+        if (!filter) {
+            return drawMinP(probs, params.minP(), rng);
+        }
+        long[] order = sortedDescending(probs, params.topK());
+        int keep = order.length;
+        if (params.topP() < 1) {
+            double cumulative = 0;
+            for (int i = 0; i < order.length; i++) {
+                cumulative += probabilityOf(order[i]);
+                if (cumulative >= params.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        float maxProb = probabilityOf(order[0]);
+        double threshold = params.minP() * maxProb;
+        double total = 0;
+        int kept = 0;
+        for (int i = 0; i < keep && probabilityOf(order[i]) >= threshold; i++) {
+            total += probabilityOf(order[i]);
+            kept++;
+        }
+        double u = rng.nextDouble() * total;
+        for (int i = 0; i < kept; i++) {
+            u -= probabilityOf(order[i]);
+            if (u < 0) {
+                return indexOf(order[i]);
+            }
+        }
+        return indexOf(order[kept - 1]);
+    }
+
+    private static int drawMinP(float[] probs, double minP, RandomGenerator rng) {
+        float max = 0;
+        for (float p : probs) {
+            max = Math.max(max, p);
+        }
+        double threshold = minP * max;
+        double total = 0;
+        for (float p : probs) {
+            if (p >= threshold) {
+                total += p;
+            }
+        }
+        double u = rng.nextDouble() * total;
+        int last = 0;
+        for (int i = 0; i < probs.length; i++) {
+            if (probs[i] >= threshold && probs[i] > 0) {
+                last = i;
+                u -= probs[i];
+                if (u < 0) {
+                    return i;
+                }
+            }
+        }
+        return last;
+    }
+
+    /**
+     * Token indices by falling probability, packed as (probability bits << 32 | index): a
+     * non-negative float's bits order like the float, so one primitive sort does it. With
+     * {@code topK > 0} only the k most likely survive.
+     */
+    static long[] sortedDescending(float[] probs, int topK) {
+        long[] packed = new long[probs.length];
+        for (int i = 0; i < probs.length; i++) {
+            packed[i] = ((long) Float.floatToRawIntBits(probs[i]) << 32) | i;
+        }
+        Arrays.sort(packed);
+        int n = topK > 0 ? Math.min(topK, packed.length) : packed.length;
+        long[] result = new long[n];
+        for (int i = 0; i < n; i++) {
+            result[i] = packed[packed.length - 1 - i];
+        }
+        return result;
+    }
+
+    static float probabilityOf(long packed) {
+        return Float.intBitsToFloat((int) (packed >>> 32));
+    }
+
+    static int indexOf(long packed) {
+        return (int) packed;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.minitron.engine.sched;
+
+import java.util.List;
+
+/**
+ * One step's plan: which sequences compute how many new tokens. A sequence whose new tokens reach
+ * its last token samples the next one.
+ */
+public record SchedulerOutput(List<Sequence> sequences, int[] numNewTokens, int numPreempted) {
+
+    public boolean isEmpty() {
+        return sequences.isEmpty();
+    }
+
+    public int totalTokens() {
+        int total = 0;
+        for (int n : numNewTokens) {
+            total += n;
+        }
+        return total;
+    }
+
+    public boolean samples(int i) {
+        Sequence seq = sequences.get(i);
+        return seq.numComputedTokens() + numNewTokens[i] == seq.numTokens();
+    }
+}

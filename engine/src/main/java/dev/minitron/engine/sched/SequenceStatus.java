@@ -1,0 +1,7 @@
+package dev.minitron.engine.sched;
+
+public enum SequenceStatus {
+    WAITING,
+    RUNNING,
+    FINISHED
+}

@@ -1,0 +1,124 @@
+package dev.minitron.engine.tiny;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.minitron.engine.config.ModelConfig;
+import dev.minitron.engine.config.ModelConfigs;
+import dev.minitron.engine.io.Checkpoint;
+import dev.minitron.engine.io.DType;
+import dev.minitron.engine.io.SafetensorsWriter;
+import dev.minitron.engine.io.TensorSpec;
+import dev.minitron.engine.tokenizer.BpeTrainer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a random-weight checkpoint in the real Hugging Face layout of Minitron-8B-Base:
+ * {@code config.json}, {@code model.safetensors} (BF16, the real tensor names),
+ * {@code tokenizer.model}, {@code tokenizer_config.json} and {@code generation_config.json}.
+ * The same preset and seed always give byte-identical files; weights are streamed to disk, so
+ * the 16.5 GB preset never sits in memory.
+ */
+public final class TinyCheckpoint {
+
+    /** Std of the projection and embedding matrices (HF's {@code initializer_range}). */
+    public static final float MATRIX_STD = 0.02f;
+    /** Std of the LayerNorm1P weights (γ − 1) and biases: large enough that both visibly matter. */
+    public static final float NORM_STD = 0.1f;
+    /** Pieces of the generated SentencePiece tokenizer (the 8B preset's vocab is larger, as with padded embeddings). */
+    public static final int TOKENIZER_VOCAB = 1024;
+
+    private static final int CHUNKS_PER_WRITE = 256; // 32 MiB of bf16 per write
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TinyCheckpoint() {
+    }
+
+    /** Writes the checkpoint files into {@code dir} (created if needed; existing files are replaced). */
+    public static void write(Path dir, TinyPreset preset, long seed) throws IOException {
+        ModelConfig config = preset.config();
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(Checkpoint.CONFIG), ModelConfigs.toJsonString(config));
+        writeWeights(dir.resolve(Checkpoint.SINGLE_FILE), config, seed);
+        Files.write(dir.resolve("tokenizer.model"), BpeTrainer.train(BpeTrainer.defaultCorpus(), TOKENIZER_VOCAB).toBytes());
+        Files.writeString(dir.resolve("tokenizer_config.json"), pretty(tokenizerConfig(config)));
+        Files.writeString(dir.resolve("generation_config.json"), pretty(generationConfig(config)));
+    }
+
+    /** Every tensor of a {@code NemotronForCausalLM} with this config, by its Hugging Face name. */
+    public static List<TensorSpec> tensorSpecs(ModelConfig c) {
+        long hidden = c.hiddenSize();
+        List<TensorSpec> specs = new ArrayList<>();
+        specs.add(bf16("model.embed_tokens.weight", c.vocabSize(), hidden));
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            specs.add(bf16(p + "input_layernorm.weight", hidden));
+            specs.add(bf16(p + "input_layernorm.bias", hidden));
+            specs.add(bf16(p + "self_attn.q_proj.weight", c.qSize(), hidden));
+            specs.add(bf16(p + "self_attn.k_proj.weight", c.kvSize(), hidden));
+            specs.add(bf16(p + "self_attn.v_proj.weight", c.kvSize(), hidden));
+            specs.add(bf16(p + "self_attn.o_proj.weight", hidden, c.qSize()));
+            specs.add(bf16(p + "post_attention_layernorm.weight", hidden));
+            specs.add(bf16(p + "post_attention_layernorm.bias", hidden));
+            specs.add(bf16(p + "mlp.up_proj.weight", c.intermediateSize(), hidden));
+            specs.add(bf16(p + "mlp.down_proj.weight", hidden, c.intermediateSize()));
+        }
+        specs.add(bf16("model.norm.weight", hidden));
+        specs.add(bf16("model.norm.bias", hidden));
+        specs.add(bf16("lm_head.weight", c.vocabSize(), hidden));
+        return specs;
+    }
+
+    private static TensorSpec bf16(String name, long... shape) {
+        return new TensorSpec(name, DType.BF16, shape);
+    }
+
+    private static void writeWeights(Path file, ModelConfig config, long seed) throws IOException {
+        List<TensorSpec> specs = tensorSpecs(config);
+        long maxBytes = specs.stream().mapToLong(TensorSpec::byteSize).max().orElse(0);
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(maxBytes, 2L * CHUNKS_PER_WRITE * RandomTensors.CHUNK));
+        try (var writer = SafetensorsWriter.create(file, specs, Map.of("format", "pt"))) {
+            for (TensorSpec spec : specs) {
+                float std = spec.shape().length == 1 ? NORM_STD : MATRIX_STD;
+                long numel = spec.byteSize() / 2;
+                long chunks = (numel + RandomTensors.CHUNK - 1) / RandomTensors.CHUNK;
+                for (long first = 0; first < chunks; first += CHUNKS_PER_WRITE) {
+                    int count = (int) Math.min(CHUNKS_PER_WRITE, chunks - first);
+                    buffer.clear();
+                    RandomTensors.fill(buffer, seed, spec.name(), numel, first, count, std);
+                    writer.write(spec.name(), buffer.flip());
+                }
+            }
+        }
+    }
+
+    private static ObjectNode tokenizerConfig(ModelConfig c) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("add_bos_token", true);
+        n.put("add_eos_token", false);
+        n.put("bos_token", "<s>");
+        n.put("eos_token", "</s>");
+        n.put("unk_token", "<unk>");
+        n.put("pad_token", "<pad>");
+        n.put("model_max_length", c.maxPositionEmbeddings());
+        n.put("tokenizer_class", "LlamaTokenizer");
+        return n;
+    }
+
+    private static ObjectNode generationConfig(ModelConfig c) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("_from_model_config", true);
+        n.put("bos_token_id", c.bosTokenId());
+        n.put("eos_token_id", c.eosTokenId());
+        return n;
+    }
+
+    private static String pretty(ObjectNode node) throws IOException {
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n";
+    }
+}

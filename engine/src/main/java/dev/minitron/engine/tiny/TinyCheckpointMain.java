@@ -1,0 +1,77 @@
+package dev.minitron.engine.tiny;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * {@code TinyCheckpointMain --out DIR [--preset tiny|minitron-8b] [--seed N] [--force]}: writes a
+ * random-weight checkpoint. A non-empty DIR is refused unless {@code --force}.
+ */
+public final class TinyCheckpointMain {
+
+    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|minitron-8b] [--seed N] [--force]";
+
+    private TinyCheckpointMain() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Runs the command; returns the process exit status (0 ok, 2 bad usage or refused). */
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        Path dir = null;
+        TinyPreset preset = TinyPreset.TINY;
+        long seed = 0;
+        boolean force = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--out" -> dir = Path.of(value(args, ++i));
+                    case "--preset" -> preset = TinyPreset.fromCliName(value(args, ++i));
+                    case "--seed" -> seed = Long.parseLong(value(args, ++i));
+                    case "--force" -> force = true;
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+                }
+            }
+            if (dir == null) {
+                throw new IllegalArgumentException("--out is required");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        if (!force && isNonEmptyDirectory(dir)) {
+            err.println(dir + " is not empty; pass --force to write into it anyway");
+            return 2;
+        }
+        long start = System.nanoTime();
+        TinyCheckpoint.write(dir, preset, seed);
+        out.printf("wrote %s checkpoint (seed %d) to %s in %d ms%n", preset.cliName(), seed, dir,
+                (System.nanoTime() - start) / 1_000_000);
+        return 0;
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static boolean isNonEmptyDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Files.exists(dir);
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isPresent();
+        }
+    }
+}

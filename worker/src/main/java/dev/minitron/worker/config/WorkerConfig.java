@@ -1,0 +1,103 @@
+package dev.minitron.worker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Everything a worker can be told, under {@code minitron.*}; Kafka client settings live under {@code kafka.*}. */
+@ConfigMapping(prefix = "minitron")
+public interface WorkerConfig {
+
+    Model model();
+
+    Engine engine();
+
+    Topics topics();
+
+    Consumer consumer();
+
+    Worker worker();
+
+    interface Model {
+        /** A Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.model). */
+        Optional<Path> path();
+
+        /** The model name reported in completions; default: the directory's name. */
+        Optional<String> name();
+    }
+
+    interface Engine {
+        /** {@code cpu} (today) or {@code auto}. */
+        @WithDefault("auto")
+        String device();
+
+        @WithDefault("64")
+        int maxNumSeqs();
+
+        @WithDefault("512")
+        int maxNumBatchedTokens();
+
+        /** 0: the model's max_position_embeddings. */
+        @WithDefault("0")
+        int maxModelLen();
+
+        @WithDefault("16")
+        int blockSize();
+
+        /** KV cache budget of the CPU backend. */
+        @WithDefault("268435456")
+        long kvCacheBytes();
+
+        /** CPU threads for the model; 0: all cores. */
+        @WithDefault("0")
+        int threads();
+    }
+
+    interface Topics {
+        @WithDefault("minitron.prompts")
+        String prompts();
+
+        @WithDefault("minitron.tokens")
+        String tokens();
+
+        @WithDefault("minitron.completions")
+        String completions();
+
+        @WithDefault("minitron.errors")
+        String errors();
+
+        @WithDefault("minitron.cancels")
+        String cancels();
+    }
+
+    interface Consumer {
+        @WithDefault("minitron-workers")
+        String groupId();
+
+        /** Prompts taken from Kafka but not yet answered; beyond it the worker pauses its partitions. */
+        @WithDefault("128")
+        int maxInFlight();
+
+        /** Prompt records larger than this are answered with a {@code record_too_large} error. */
+        @WithDefault("1048576")
+        int maxRecordBytes();
+
+        @WithDefault("100ms")
+        Duration pollTimeout();
+    }
+
+    interface Worker {
+        /** This worker's name in completions and logs; default: host name and process id. */
+        Optional<String> id();
+
+        /** On shutdown, how long in-flight requests may finish before they are left for redelivery. */
+        @WithDefault("30s")
+        Duration shutdownGrace();
+
+        /** Liveness fails when the engine loop has not turned for this long. */
+        @WithDefault("120s")
+        Duration livenessTimeout();
+    }
+}

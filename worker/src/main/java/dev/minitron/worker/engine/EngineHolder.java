@@ -1,0 +1,68 @@
+package dev.minitron.worker.engine;
+
+import dev.minitron.engine.EngineConfig;
+import dev.minitron.engine.LlmEngine;
+import dev.minitron.engine.backend.Backend;
+import dev.minitron.engine.backend.cpu.CpuBackend;
+import dev.minitron.engine.tokenizer.Tokenizer;
+import dev.minitron.engine.tokenizer.Tokenizers;
+import dev.minitron.worker.config.WorkerConfig;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jboss.logging.Logger;
+
+/**
+ * The worker's one engine: loads the checkpoint at startup (so readiness means "model loaded, KV
+ * allocated") and closes it on shutdown, after the Kafka side has drained.
+ */
+@Startup
+@ApplicationScoped
+public class EngineHolder {
+
+    private static final Logger LOG = Logger.getLogger(EngineHolder.class);
+
+    private final LlmEngine engine;
+    private final String modelName;
+
+    public EngineHolder(WorkerConfig config) {
+        Path dir = config.model().path().orElseThrow(() -> new IllegalStateException(
+                "minitron.model.path is not set: point it at a Hugging Face checkpoint directory "
+                        + "(config.json, model.safetensors, tokenizer.model), e.g. -Dminitron.model.path=/models/Minitron-8B-Base"));
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("minitron.model.path " + dir + " is not a directory");
+        }
+        this.modelName = config.model().name().orElse(dir.toAbsolutePath().normalize().getFileName().toString());
+        long start = System.nanoTime();
+        WorkerConfig.Engine e = config.engine();
+        if (!e.device().equals("cpu") && !e.device().equals("auto")) {
+            throw new IllegalStateException("minitron.engine.device=" + e.device() + " is not available in this build; use cpu or auto");
+        }
+        if (e.device().equals("auto")) {
+            LOG.info("device auto: using the CPU backend (this build has no CUDA backend yet)");
+        }
+        Tokenizer tokenizer = Tokenizers.load(dir);
+        Backend backend = CpuBackend.load(dir, e.threads() == 0 ? Runtime.getRuntime().availableProcessors() : e.threads());
+        EngineConfig engineConfig = new EngineConfig(e.maxNumSeqs(), e.maxNumBatchedTokens(), e.maxModelLen(),
+                e.blockSize(), e.kvCacheBytes(), Math.max(1, config.consumer().maxInFlight()));
+        this.engine = new LlmEngine(backend, tokenizer, engineConfig);
+        LOG.infof("model %s loaded on %s in %d ms (max_model_len %d)", modelName, backend.name(),
+                (System.nanoTime() - start) / 1_000_000, engine.maxModelLen());
+    }
+
+    public LlmEngine engine() {
+        return engine;
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    @PreDestroy
+    void close() {
+        engine.close();
+        engine.backend().close();
+    }
+}

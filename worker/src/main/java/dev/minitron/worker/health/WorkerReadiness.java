@@ -1,0 +1,40 @@
+package dev.minitron.worker.health;
+
+import dev.minitron.worker.engine.EngineHolder;
+import dev.minitron.worker.kafka.PromptConsumer;
+import dev.minitron.worker.kafka.ResultPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready when the model is loaded, the KV cache allocated and the consumer has joined its group. */
+@Readiness
+@ApplicationScoped
+public class WorkerReadiness implements HealthCheck {
+
+    private final EngineHolder engine;
+    private final PromptConsumer consumer;
+    private final ResultPublisher publisher;
+
+    public WorkerReadiness(EngineHolder engine, PromptConsumer consumer, ResultPublisher publisher) {
+        this.engine = engine;
+        this.consumer = consumer;
+        this.publisher = publisher;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        var stats = engine.engine().stats();
+        boolean kvAllocated = stats.numKvBlocks() > 0;
+        boolean ready = stats.alive() && kvAllocated && consumer.pollLoopAlive() && consumer.joined()
+                && publisher.failedTerminalSends() == 0;
+        return HealthCheckResponse.named("worker")
+                .status(ready)
+                .withData("model", engine.modelName())
+                .withData("kv_blocks", stats.numKvBlocks())
+                .withData("kafka_group_joined", consumer.joined())
+                .withData("in_flight", consumer.inFlightCount())
+                .build();
+    }
+}

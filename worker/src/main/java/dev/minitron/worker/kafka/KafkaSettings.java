@@ -1,0 +1,64 @@
+package dev.minitron.worker.kafka;
+
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Kafka client settings: every {@code kafka.*} property (bootstrap servers, security, …) plus the
+ * delivery settings this worker depends on, which a user cannot turn off by accident.
+ */
+@ApplicationScoped
+public class KafkaSettings {
+
+    /** Settings that only make sense for the other client type, dropped to keep the logs quiet. */
+    private static final Set<String> NOT_FOR_CLIENTS = Set.of("devservices.enabled", "health.enabled",
+            "snappy.enabled", "snappy.load.from.classpath");
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> common;
+
+    public Map<String, Object> consumer(String groupId, int maxPollRecords) {
+        Map<String, Object> props = base();
+        props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);   // commits follow acknowledged answers
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return props;
+    }
+
+    public Map<String, Object> producer(String clientId) {
+        Map<String, Object> props = base();
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return props;
+    }
+
+    private Map<String, Object> base() {
+        Map<String, Object> props = new HashMap<>();
+        common.forEach((k, v) -> {
+            if (!NOT_FOR_CLIENTS.contains(k)) {
+                props.put(k, v);
+            }
+        });
+        props.putIfAbsent("bootstrap.servers", "localhost:9092");
+        return props;
+    }
+}

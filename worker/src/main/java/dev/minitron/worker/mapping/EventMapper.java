@@ -1,0 +1,92 @@
+package dev.minitron.worker.mapping;
+
+import dev.minitron.engine.RequestOutput;
+import dev.minitron.engine.sample.TokenLogprobs;
+import dev.minitron.engine.tokenizer.Tokenizer;
+import dev.minitron.schemas.CompletionEvent;
+import dev.minitron.schemas.ErrorCode;
+import dev.minitron.schemas.FinishReason;
+import dev.minitron.schemas.TokenEvent;
+import dev.minitron.schemas.TokenIds;
+import dev.minitron.schemas.TokenLogprob;
+import dev.minitron.worker.engine.EngineHolder;
+import dev.minitron.worker.engine.WorkerIdentity;
+import dev.minitron.worker.kafka.InFlight;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Engine outputs to wire events. Timing on the wire counts from the prompt record's timestamp. */
+@ApplicationScoped
+public class EventMapper {
+
+    private final Tokenizer tokenizer;
+    private final String model;
+    private final String worker;
+
+    public EventMapper(EngineHolder engine, WorkerIdentity identity) {
+        this.tokenizer = engine.engine().tokenizer();
+        this.model = engine.modelName();
+        this.worker = identity.id();
+    }
+
+    public TokenEvent token(InFlight request, RequestOutput.TokenDelta delta) {
+        List<TokenLogprob> logprobs = null;
+        if (delta.logprobs() != null) {
+            logprobs = delta.logprobs().stream().map(this::logprob).toList();
+            request.logprobs().addAll(logprobs);
+        }
+        return new TokenEvent(request.id(), request.attempt(), delta.seq(), delta.text(),
+                TokenIds.of(delta.tokenIds()), logprobs);
+    }
+
+    public CompletionEvent completion(InFlight request, RequestOutput.Finished f) {
+        long before = request.millisBeforeEngine();
+        var usage = new CompletionEvent.Usage(f.promptTokens(), f.completionTokens(), f.cachedTokens());
+        var timing = new CompletionEvent.Timing(before + f.queuedMillis(),
+                f.ttftMillis() == null ? null : before + f.ttftMillis(), before + f.durationMillis());
+        CompletionEvent.ErrorInfo error = null;
+        if (f.reason() == dev.minitron.engine.FinishReason.ERROR) {
+            error = new CompletionEvent.ErrorInfo(errorCode(f.errorCode()), f.errorMessage());
+        }
+        List<TokenLogprob> logprobs = request.logprobs().isEmpty() ? null : new ArrayList<>(request.logprobs());
+        return new CompletionEvent(request.id(), request.attempt(), f.text(), finishReason(f.reason()), usage, timing,
+                model, worker, error, request.metadata(), logprobs);
+    }
+
+    private TokenLogprob logprob(TokenLogprobs l) {
+        List<TokenLogprob.Alternative> top = new ArrayList<>(l.topTokenIds().length);
+        for (int i = 0; i < l.topTokenIds().length; i++) {
+            if (l.topTokenIds()[i] >= 0) {
+                top.add(new TokenLogprob.Alternative(l.topTokenIds()[i], piece(l.topTokenIds()[i]), l.topLogprobs()[i]));
+            }
+        }
+        return new TokenLogprob(l.tokenId(), piece(l.tokenId()), l.logprob(), top);
+    }
+
+    private String piece(int id) {
+        return tokenizer.decode(new int[] {id});
+    }
+
+    static FinishReason finishReason(dev.minitron.engine.FinishReason reason) {
+        return switch (reason) {
+            case STOP -> FinishReason.STOP;
+            case LENGTH -> FinishReason.LENGTH;
+            case TIMEOUT -> FinishReason.TIMEOUT;
+            case CANCELLED -> FinishReason.CANCELLED;
+            case ERROR -> FinishReason.ERROR;
+        };
+    }
+
+    static ErrorCode errorCode(String engineCode) {
+        if (engineCode == null) {
+            return ErrorCode.INTERNAL;
+        }
+        return switch (engineCode) {
+            case "prompt_too_long" -> ErrorCode.PROMPT_TOO_LONG;
+            case "duplicate_id" -> ErrorCode.DUPLICATE_ID;
+            case "invalid_request" -> ErrorCode.INVALID_REQUEST;
+            default -> ErrorCode.INTERNAL;
+        };
+    }
+}

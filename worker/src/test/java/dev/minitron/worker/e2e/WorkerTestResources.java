@@ -1,0 +1,49 @@
+package dev.minitron.worker.e2e;
+
+import dev.minitron.engine.tiny.TinyCheckpoint;
+import dev.minitron.engine.tiny.TinyPreset;
+import dev.minitron.worker.dev.DevBroker;
+import dev.minitron.worker.dev.TopicSetup;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a worker needs around it, for real: a KRaft broker in its own JVM with the topics created,
+ * and a tiny random-weight Nemotron checkpoint written to disk in the Hugging Face layout.
+ */
+public class WorkerTestResources implements QuarkusTestResourceLifecycleManager {
+
+    private DevBroker broker;
+    private Path dir;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            dir = Files.createTempDirectory("minitron-e2e");
+            Path model = dir.resolve("tiny-model");
+            TinyCheckpoint.write(model, TinyPreset.TINY, 1234);
+            broker = DevBroker.start(DevBroker.Options.inDirectory(dir.resolve("kafka")))
+                    .awaitReady(Duration.ofSeconds(60));
+            TopicSetup.ensureTopics(broker.bootstrapServers(), TopicSetup.DEFAULT_PARTITIONS);
+            return Map.of(
+                    "kafka.bootstrap.servers", broker.bootstrapServers(),
+                    "minitron.model.path", model.toString(),
+                    "minitron.worker.id", "e2e-worker",
+                    "minitron.worker.shutdown-grace", "5s");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+}
