@@ -5,11 +5,14 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Trains a small byte-fallback BPE SentencePiece model for test checkpoints, laid out like
@@ -33,12 +36,7 @@ public final class BpeTrainer {
      *     characters, or above what the corpus can supply merges for
      */
     public static SentencePieceModel train(String corpus, int vocabSize) {
-        Map<String, Integer> wordCounts = new TreeMap<>();
-        for (String word : corpus.split("\\s+")) {
-            if (!word.isEmpty()) {
-                wordCounts.merge(SPACE + word, 1, Integer::sum);
-            }
-        }
+        Map<String, Integer> wordCounts = wordCounts(corpus);
         List<String> symbols = characters(wordCounts);
         int base = SPECIALS + BYTES + symbols.size();
         if (vocabSize < base) {
@@ -57,8 +55,12 @@ public final class BpeTrainer {
         }
         int characters = symbols.size();
         int merges = 0;
+        PairCounts pairs = new PairCounts(symbols);
+        for (int w = 0; w < words.size(); w++) {
+            pairs.add(words.get(w), w, counts[w]);
+        }
         while (base + merges < vocabSize) {
-            long best = bestPair(words, counts, symbols);
+            long best = pairs.best();
             if (best < 0) {
                 throw new IllegalArgumentException("vocabSize " + vocabSize + " is too large: this corpus runs out of "
                         + "merges at " + (base + merges) + " pieces");
@@ -72,14 +74,23 @@ public final class BpeTrainer {
                 symbolIds.put(merged, id);
                 merges++;
             }
-            for (int w = 0; w < words.size(); w++) {
-                words.set(w, applyMerge(words.get(w), a, b, id));
+            for (int w : pairs.wordsWith(best)) {
+                int[] before = words.get(w);
+                int[] after = applyMerge(before, a, b, id);
+                if (after != before) {
+                    pairs.remove(before, counts[w]);
+                    words.set(w, after);
+                    pairs.add(after, w, counts[w]);
+                }
             }
         }
         return model(symbols, characters, vocabSize);
     }
 
-    /** A few KB of varied English prose: the default training text of the tiny test checkpoints. */
+    /**
+     * About 11 KB of varied English prose, the training text of the tiny test checkpoints. It
+     * supports vocabulary sizes from 335 to 2653.
+     */
     public static String defaultCorpus() {
         try (InputStream in = BpeTrainer.class.getResourceAsStream("corpus.txt")) {
             if (in == null) {
@@ -91,6 +102,17 @@ public final class BpeTrainer {
         }
     }
 
+    /** Each whitespace-separated word with its '▁' prefix, and how often it occurs. */
+    private static Map<String, Integer> wordCounts(String corpus) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (String word : corpus.split("\\s+")) {
+            if (!word.isEmpty()) {
+                counts.merge(SPACE + word, 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
     /** Distinct characters, most frequent first, ties by code point. */
     private static List<String> characters(Map<String, Integer> wordCounts) {
         Map<String, Integer> charCounts = new HashMap<>();
@@ -100,33 +122,63 @@ public final class BpeTrainer {
         return chars;
     }
 
-    /** The most frequent adjacent pair as {@code left << 32 | right}, or −1 when nothing can merge. */
-    private static long bestPair(List<int[]> words, int[] counts, List<String> symbols) {
-        Map<Long, Integer> pairCounts = new HashMap<>();
-        for (int w = 0; w < words.size(); w++) {
-            int[] word = words.get(w);
+    /**
+     * Corpus-wide counts of adjacent symbol pairs (as {@code left << 32 | right}), kept up to date
+     * merge by merge, with the words each pair occurs in. Pairs touching a digit are never counted.
+     */
+    private static final class PairCounts {
+        private final List<String> symbols;
+        private final Map<Long, Integer> counts = new HashMap<>();
+        private final Map<Long, Set<Integer>> words = new HashMap<>(); // may list words that lost the pair
+
+        PairCounts(List<String> symbols) {
+            this.symbols = symbols;
+        }
+
+        void add(int[] word, int w, int n) {
             for (int i = 0; i + 1 < word.length; i++) {
-                if (!isDigit(symbols.get(word[i])) && !isDigit(symbols.get(word[i + 1]))) {
-                    pairCounts.merge((long) word[i] << 32 | word[i + 1], counts[w], Integer::sum);
+                if (mergeable(word[i], word[i + 1])) {
+                    long pair = (long) word[i] << 32 | word[i + 1];
+                    counts.merge(pair, n, Integer::sum);
+                    words.computeIfAbsent(pair, k -> new TreeSet<>()).add(w);
                 }
             }
         }
-        long best = -1;
-        int bestCount = 0;
-        for (Map.Entry<Long, Integer> e : pairCounts.entrySet()) {
-            long pair = e.getKey();
-            int n = e.getValue();
-            if (n > bestCount || n == bestCount && comparePairs(pair, best, symbols) < 0) {
-                best = pair;
-                bestCount = n;
+
+        void remove(int[] word, int n) {
+            for (int i = 0; i + 1 < word.length; i++) {
+                if (mergeable(word[i], word[i + 1])) {
+                    counts.merge((long) word[i] << 32 | word[i + 1], -n, (x, y) -> x + y == 0 ? null : x + y);
+                }
             }
         }
-        return best;
-    }
 
-    private static int comparePairs(long p, long q, List<String> symbols) {
-        int c = symbols.get((int) (p >>> 32)).compareTo(symbols.get((int) (q >>> 32)));
-        return c != 0 ? c : symbols.get((int) p).compareTo(symbols.get((int) q));
+        List<Integer> wordsWith(long pair) {
+            return List.copyOf(words.remove(pair));
+        }
+
+        /** The most frequent pair, ties to the lexicographically smaller one; −1 when none is left. */
+        long best() {
+            long best = -1;
+            int bestCount = 0;
+            for (Map.Entry<Long, Integer> e : counts.entrySet()) {
+                int n = e.getValue();
+                if (n > bestCount || n == bestCount && compare(e.getKey(), best) < 0) {
+                    best = e.getKey();
+                    bestCount = n;
+                }
+            }
+            return best;
+        }
+
+        private boolean mergeable(int left, int right) {
+            return !isDigit(symbols.get(left)) && !isDigit(symbols.get(right));
+        }
+
+        private int compare(long p, long q) {
+            int c = symbols.get((int) (p >>> 32)).compareTo(symbols.get((int) (q >>> 32)));
+            return c != 0 ? c : symbols.get((int) p).compareTo(symbols.get((int) q));
+        }
     }
 
     private static int[] applyMerge(int[] word, int a, int b, int merged) {
@@ -140,7 +192,7 @@ public final class BpeTrainer {
                 out[n++] = word[i];
             }
         }
-        return n == word.length ? word : java.util.Arrays.copyOf(out, n);
+        return n == word.length ? word : Arrays.copyOf(out, n);
     }
 
     private static boolean isDigit(String symbol) {

@@ -1,14 +1,17 @@
 package dev.minitron.engine.tokenizer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * Streams the text of one sequence as its tokens arrive. Byte-fallback tokens can split a
  * character over several tokens, so the bytes of an unfinished UTF-8 sequence at the tail are held
- * back until the rest arrives; everything else is released at once. Malformed bytes come out as
- * U+FFFD. The concatenation of everything {@link #push} and {@link #flush} return equals the UTF-8
- * decoding of all the tokens' {@link Tokenizer#tokenBytes bytes}. Not thread-safe: one per sequence.
+ * back until the rest arrives; everything else is released at once. The concatenation of everything
+ * {@link #push} and {@link #flush} return equals the UTF-8 decoding of all the tokens'
+ * {@link Tokenizer#tokenBytes bytes}, where each byte that belongs to no well-formed character
+ * becomes one U+FFFD: SentencePiece's rule for byte pieces, so the stream agrees with
+ * {@link Tokenizer#decode} (Java's own decoder would sometimes give one U+FFFD for several bytes).
+ * Control tokens contribute no bytes, so one arriving mid-character does not split it (where
+ * {@code decode} would end the byte run there). Not thread-safe: one per sequence.
  */
 public final class IncrementalDetokenizer {
 
@@ -29,12 +32,12 @@ public final class IncrementalDetokenizer {
         System.arraycopy(bytes, 0, all, held.length, bytes.length);
         int complete = completeLength(all);
         held = Arrays.copyOfRange(all, complete, all.length);
-        return new String(all, 0, complete, StandardCharsets.UTF_8);
+        return decode(all, complete);
     }
 
-    /** Returns whatever is held back, each unfinished sequence as one U+FFFD, and starts afresh. */
+    /** Returns whatever is held back, one U+FFFD per byte, and starts afresh. */
     public String flush() {
-        String rest = new String(held, StandardCharsets.UTF_8);
+        String rest = decode(held, held.length);
         held = new byte[0];
         return rest;
     }
@@ -56,6 +59,12 @@ public final class IncrementalDetokenizer {
             return unfinished ? i : n;
         }
         return n;
+    }
+
+    private static String decode(byte[] bytes, int length) {
+        ByteSink out = new ByteSink(length + 8);
+        Utf8.appendLenient(bytes, 0, length, out);
+        return out.toString();
     }
 
     private static int sequenceLength(int lead) {

@@ -8,7 +8,8 @@ import java.util.Optional;
  * A SentencePiece BPE model, encoding and decoding exactly as the SentencePiece library (0.1.97):
  * normalize, segment with {@link BpeEncoder}, map pieces to ids with byte fallback (or {@code <unk>},
  * a run of unknown characters giving one {@code <unk>}), and on the way back join pieces, reassemble
- * byte pieces as UTF-8 and drop the dummy-prefix space. Immutable and thread-safe.
+ * byte pieces as UTF-8 and drop the dummy-prefix space. {@code <unk>} decodes, and streams, as the
+ * model's unk surface ({@code " ⁇ "} by default), as SentencePiece does. Immutable and thread-safe.
  */
 public final class SentencePieceTokenizer implements Tokenizer {
 
@@ -126,11 +127,13 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return vocab.size;
     }
 
+    /** The BOS id; −1 only when the model has no BOS control piece, the config names none and BOS is not added. */
     @Override
     public int bosId() {
         return bosId;
     }
 
+    /** The EOS id; −1 only when the model has no EOS control piece, the config names none and EOS is not added. */
     @Override
     public int eosId() {
         return eosId;
@@ -185,16 +188,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
         for (int i = from; i < to; i++) {
             bytes[i - from] = (byte) vocab.byteValue[ids[i]];
         }
-        for (int pos = 0; pos < bytes.length; ) {
-            int len = Utf8.validCharLen(bytes, pos, bytes.length);
-            if (len == 0) {
-                text.append(Utf8.REPLACEMENT);
-                pos++;
-            } else {
-                text.append(bytes, pos, pos + len);
-                pos += len;
-            }
-        }
+        Utf8.appendLenient(bytes, 0, bytes.length, text);
     }
 
     private byte[] streamedBytes(int id) {

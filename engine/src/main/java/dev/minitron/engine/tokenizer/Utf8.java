@@ -43,6 +43,23 @@ final class Utf8 {
         return 0;
     }
 
+    /**
+     * Appends {@code s[from, to)} with every byte that is not part of a well-formed character
+     * replaced by U+FFFD, one per byte: how SentencePiece decodes a run of byte pieces.
+     */
+    static void appendLenient(byte[] s, int from, int to, ByteSink out) {
+        for (int pos = from; pos < to; ) {
+            int len = validCharLen(s, pos, to);
+            if (len == 0) {
+                out.append(REPLACEMENT);
+                pos++;
+            } else {
+                out.append(s, pos, pos + len);
+                pos += len;
+            }
+        }
+    }
+
     /** UTF-8 of a Java string with every unpaired surrogate turned into U+FFFD (Java would write '?'). */
     static byte[] encode(String text) {
         for (int i = 0; i < text.length(); i++) {

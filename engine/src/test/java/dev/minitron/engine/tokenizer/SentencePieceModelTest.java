@@ -2,12 +2,15 @@ package dev.minitron.engine.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,11 +46,11 @@ class SentencePieceModelTest {
         assertThat(model.pieces()).hasSize(700);
         assertThat(model.pieces().subList(0, 5)).extracting(SentencePieceModel.Piece::piece, SentencePieceModel.Piece::type)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("<pad>", PieceType.CONTROL),
-                        org.assertj.core.groups.Tuple.tuple("<unk>", PieceType.UNKNOWN),
-                        org.assertj.core.groups.Tuple.tuple("<s>", PieceType.CONTROL),
-                        org.assertj.core.groups.Tuple.tuple("</s>", PieceType.CONTROL),
-                        org.assertj.core.groups.Tuple.tuple("<0x00>", PieceType.BYTE));
+                        tuple("<pad>", PieceType.CONTROL),
+                        tuple("<unk>", PieceType.UNKNOWN),
+                        tuple("<s>", PieceType.CONTROL),
+                        tuple("</s>", PieceType.CONTROL),
+                        tuple("<0x00>", PieceType.BYTE));
     }
 
     @Test
@@ -90,7 +93,7 @@ class SentencePieceModelTest {
 
     @Test
     void randomBytesFailWithInvalidModelExceptionAndNothingElse() {
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         for (int i = 0; i < 5000; i++) {
             byte[] junk = new byte[random.nextInt(2048)];
             random.nextBytes(junk);
@@ -115,7 +118,7 @@ class SentencePieceModelTest {
     @Test
     void vocabularyWithoutUnkIsRejected() {
         SentencePieceModel m = TestModels.trained();
-        List<SentencePieceModel.Piece> pieces = new java.util.ArrayList<>(m.pieces());
+        List<SentencePieceModel.Piece> pieces = new ArrayList<>(m.pieces());
         pieces.set(1, new SentencePieceModel.Piece("<unk>", 0, PieceType.CONTROL));
 
         assertThatThrownBy(() -> new SentencePieceTokenizer(new SentencePieceModel(pieces, m.trainerSpec(),
@@ -125,7 +128,7 @@ class SentencePieceModelTest {
     @Test
     void missingBytePieceIsRejectedWhenByteFallbackIsOn() {
         SentencePieceModel m = TestModels.trained();
-        List<SentencePieceModel.Piece> pieces = new java.util.ArrayList<>(m.pieces());
+        List<SentencePieceModel.Piece> pieces = new ArrayList<>(m.pieces());
         pieces.set(4 + 0x41, new SentencePieceModel.Piece("<0x41>x", 0, PieceType.NORMAL));
 
         assertThatThrownBy(() -> new SentencePieceTokenizer(new SentencePieceModel(pieces, m.trainerSpec(),
