@@ -11,20 +11,20 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CancelEvent(
-    @JsonProperty("id") String id,
-    @JsonProperty("reason") String reason)
-    implements WireEvent {
+        @JsonProperty("id") String id,
+        @JsonProperty("reason") String reason)
+        implements WireEvent {
 
-  public static final int MAX_REASON_LENGTH = 256;
+    public static final int MAX_REASON_LENGTH = 256;
 
-  public CancelEvent {
-    Checks.requireId(id);
-    if (reason != null && reason.codePointCount(0, reason.length()) > MAX_REASON_LENGTH) {
-      throw new IllegalArgumentException("reason: at most " + MAX_REASON_LENGTH + " characters");
+    public CancelEvent {
+        Checks.requireId(id);
+        if (reason != null && reason.codePointCount(0, reason.length()) > MAX_REASON_LENGTH) {
+            throw new IllegalArgumentException("reason: at most " + MAX_REASON_LENGTH + " characters");
+        }
     }
-  }
 
-  public static CancelEvent of(String id) {
-    return new CancelEvent(id, null);
-  }
+    public static CancelEvent of(String id) {
+        return new CancelEvent(id, null);
+    }
 }

@@ -15,31 +15,28 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TokenEvent(
-    @JsonProperty("id") String id,
-    @JsonProperty("attempt") int attempt,
-    @JsonProperty("seq") int seq,
-    @JsonProperty("text") String text,
-    @JsonProperty("token_ids") TokenIds tokenIds,
-    @JsonProperty("logprobs") List<TokenLogprob> logprobs)
-    implements WireEvent {
+        @JsonProperty("id") String id,
+        @JsonProperty("attempt") int attempt,
+        @JsonProperty("seq") int seq,
+        @JsonProperty("text") String text,
+        @JsonProperty("token_ids") TokenIds tokenIds,
+        @JsonProperty("logprobs") List<TokenLogprob> logprobs)
+        implements WireEvent {
 
-  public TokenEvent {
-    Checks.requireId(id);
-    Checks.atLeast(1, attempt, "attempt");
-    Checks.atLeast(0, seq, "seq");
-    Objects.requireNonNull(text, "text");
-    Objects.requireNonNull(tokenIds, "token_ids");
-    if (tokenIds.isEmpty()) {
-      throw new IllegalArgumentException("token_ids: must hold at least one token");
+    public TokenEvent {
+        Checks.requireId(id);
+        Checks.atLeast(1, attempt, "attempt");
+        Checks.atLeast(0, seq, "seq");
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(tokenIds, "token_ids");
+        logprobs = Checks.copyOrNull(logprobs);
+        if (logprobs != null && logprobs.size() != tokenIds.size()) {
+            throw new IllegalArgumentException("logprobs: must have one entry per token id ("
+                    + tokenIds.size() + "), had " + logprobs.size());
+        }
     }
-    logprobs = Checks.copyOrNull(logprobs);
-    if (logprobs != null && logprobs.size() != tokenIds.size()) {
-      throw new IllegalArgumentException("logprobs: must have one entry per token id ("
-          + tokenIds.size() + "), had " + logprobs.size());
-    }
-  }
 
-  public TokenEvent(String id, int attempt, int seq, String text, TokenIds tokenIds) {
-    this(id, attempt, seq, text, tokenIds, null);
-  }
+    public TokenEvent(String id, int attempt, int seq, String text, TokenIds tokenIds) {
+        this(id, attempt, seq, text, tokenIds, null);
+    }
 }

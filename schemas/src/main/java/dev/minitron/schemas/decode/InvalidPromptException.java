@@ -12,29 +12,29 @@ import java.util.Optional;
  * it reports bad input, not a fault.
  */
 public final class InvalidPromptException extends Exception {
-  private final ErrorCode code;
-  private final String idIfKnown;
+    private final ErrorCode code;
+    private final String idIfKnown;
 
-  /**
-   * @param idIfKnown the record's request id when it could be read, else null
-   */
-  public InvalidPromptException(ErrorCode code, String message, String idIfKnown) {
-    super(Unicode.clean(Objects.requireNonNull(message, "message")), null, false, false);
-    this.code = Objects.requireNonNull(code, "code");
-    this.idIfKnown = idIfKnown;
-  }
+    /**
+     * @param idIfKnown the record's request id when it could be read, else null
+     */
+    public InvalidPromptException(ErrorCode code, String message, String idIfKnown) {
+        super(Unicode.clean(Objects.requireNonNull(message, "message")), null, false, false);
+        this.code = Objects.requireNonNull(code, "code");
+        this.idIfKnown = idIfKnown;
+    }
 
-  public ErrorCode code() {
-    return code;
-  }
+    public ErrorCode code() {
+        return code;
+    }
 
-  /** The request id, when the record held a valid one. */
-  public Optional<String> id() {
-    return Optional.ofNullable(idIfKnown);
-  }
+    /** The request id, when the record held a valid one. */
+    public Optional<String> id() {
+        return Optional.ofNullable(idIfKnown);
+    }
 
-  /** The error event that answers the rejected record. */
-  public ErrorEvent toErrorEvent(SourceRef source, byte[] value, String worker, long timestampMs) {
-    return ErrorEvent.of(idIfKnown, source, code, getMessage(), value, worker, timestampMs);
-  }
+    /** The error event that answers the rejected record. */
+    public ErrorEvent toErrorEvent(SourceRef source, byte[] value, String worker, long timestampMs) {
+        return ErrorEvent.of(idIfKnown, source, code, getMessage(), value, worker, timestampMs);
+    }
 }

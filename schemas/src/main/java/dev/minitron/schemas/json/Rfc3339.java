@@ -18,48 +18,48 @@ import java.util.Locale;
  * {@code Z}, e.g. {@code 2026-01-01T12:00:00Z}.
  */
 public final class Rfc3339 {
-  private Rfc3339() {}
+    private Rfc3339() {}
 
-  /**
-   * @throws DateTimeParseException if {@code text} is not an RFC 3339 date-time
-   */
-  public static Instant parse(String text) {
-    return Instant.parse(text.toUpperCase(Locale.ROOT));
-  }
-
-  public static String format(Instant instant) {
-    return instant.toString();
-  }
-
-  public static final class Serializer extends StdSerializer<Instant> {
-    public Serializer() {
-      super(Instant.class);
+    /**
+     * @throws DateTimeParseException if {@code text} is not an RFC 3339 date-time
+     */
+    public static Instant parse(String text) {
+        return Instant.parse(text.toUpperCase(Locale.ROOT));
     }
 
-    @Override
-    public void serialize(Instant value, JsonGenerator gen, SerializerProvider provider)
-        throws IOException {
-      gen.writeString(format(value));
-    }
-  }
-
-  public static final class Deserializer extends StdDeserializer<Instant> {
-    public Deserializer() {
-      super(Instant.class);
+    public static String format(Instant instant) {
+        return instant.toString();
     }
 
-    @Override
-    public Instant deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-      if (p.currentToken() != JsonToken.VALUE_STRING) {
-        return (Instant) ctxt.handleUnexpectedToken(Instant.class, p);
-      }
-      String text = p.getText();
-      try {
-        return parse(text);
-      } catch (DateTimeParseException e) {
-        return (Instant) ctxt.handleWeirdStringValue(Instant.class, text,
-            "not an RFC 3339 date-time such as 2026-01-01T12:00:00Z");
-      }
+    public static final class Serializer extends StdSerializer<Instant> {
+        public Serializer() {
+            super(Instant.class);
+        }
+
+        @Override
+        public void serialize(Instant value, JsonGenerator gen, SerializerProvider provider)
+                throws IOException {
+            gen.writeString(format(value));
+        }
     }
-  }
+
+    public static final class Deserializer extends StdDeserializer<Instant> {
+        public Deserializer() {
+            super(Instant.class);
+        }
+
+        @Override
+        public Instant deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() != JsonToken.VALUE_STRING) {
+                return (Instant) ctxt.handleUnexpectedToken(Instant.class, p);
+            }
+            String text = p.getText();
+            try {
+                return parse(text);
+            } catch (DateTimeParseException e) {
+                return (Instant) ctxt.handleWeirdStringValue(Instant.class, text,
+                        "not an RFC 3339 date-time such as 2026-01-01T12:00:00Z");
+            }
+        }
+    }
 }

@@ -17,64 +17,64 @@ import org.apache.kafka.common.serialization.Serdes;
  * Kafka by class name.
  */
 public final class MinitronSerdes {
-  private MinitronSerdes() {}
+    private MinitronSerdes() {}
 
-  /** The key of every record: the request id, UTF-8. */
-  public static Serde<String> key() {
-    return Serdes.String();
-  }
-
-  public static JsonSerde<PromptEvent> prompts() {
-    return new Prompts();
-  }
-
-  public static JsonSerde<PromptEvent> prompts(PromptDecoder decoder) {
-    return JsonSerde.of(PromptEvent.class, decoder::decode);
-  }
-
-  public static JsonSerde<TokenEvent> tokens() {
-    return new Tokens();
-  }
-
-  public static JsonSerde<CompletionEvent> completions() {
-    return new Completions();
-  }
-
-  public static JsonSerde<ErrorEvent> errors() {
-    return new Errors();
-  }
-
-  public static JsonSerde<CancelEvent> cancels() {
-    return new Cancels();
-  }
-
-  public static final class Prompts extends JsonSerde<PromptEvent> {
-    public Prompts() {
-      super(PromptEvent.class, new PromptDecoder()::decode);
+    /** The key of every record: the request id, UTF-8. */
+    public static Serde<String> key() {
+        return Serdes.String();
     }
-  }
 
-  public static final class Tokens extends JsonSerde<TokenEvent> {
-    public Tokens() {
-      super(TokenEvent.class);
+    public static JsonSerde<PromptEvent> prompts() {
+        return new Prompts();
     }
-  }
 
-  public static final class Completions extends JsonSerde<CompletionEvent> {
-    public Completions() {
-      super(CompletionEvent.class);
+    public static JsonSerde<PromptEvent> prompts(PromptDecoder decoder) {
+        return JsonSerde.of(PromptEvent.class, decoder::decode);
     }
-  }
 
-  public static final class Errors extends JsonSerde<ErrorEvent> {
-    public Errors() {
-      super(ErrorEvent.class);
+    public static JsonSerde<TokenEvent> tokens() {
+        return new Tokens();
     }
-  }
 
-  public static final class Cancels extends JsonSerde<CancelEvent> {
-    public Cancels() {
-      super(CancelEvent.class);
+    public static JsonSerde<CompletionEvent> completions() {
+        return new Completions();
     }
-  }
+
+    public static JsonSerde<ErrorEvent> errors() {
+        return new Errors();
+    }
+
+    public static JsonSerde<CancelEvent> cancels() {
+        return new Cancels();
+    }
+
+    public static final class Prompts extends JsonSerde<PromptEvent> {
+        public Prompts() {
+            super(PromptEvent.class, new PromptDecoder()::decode);
+        }
+    }
+
+    public static final class Tokens extends JsonSerde<TokenEvent> {
+        public Tokens() {
+            super(TokenEvent.class);
+        }
+    }
+
+    public static final class Completions extends JsonSerde<CompletionEvent> {
+        public Completions() {
+            super(CompletionEvent.class);
+        }
+    }
+
+    public static final class Errors extends JsonSerde<ErrorEvent> {
+        public Errors() {
+            super(ErrorEvent.class);
+        }
+    }
+
+    public static final class Cancels extends JsonSerde<CancelEvent> {
+        public Cancels() {
+            super(CancelEvent.class);
+        }
+    }
 }
