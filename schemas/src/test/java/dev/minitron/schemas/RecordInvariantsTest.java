@@ -138,9 +138,10 @@ class RecordInvariantsTest {
     }
 
     @Test
-    void tokenEventHoldsAtLeastOneToken() {
-        assertThatThrownBy(() -> new TokenEvent("p", 1, 0, "", TokenIds.of()))
-                .hasMessage("token_ids: must hold at least one token");
+    void tokenEventWithoutTokensCarriesOnlyTextHeldBackUntilTheEnd() {
+        TokenEvent last = new TokenEvent("p", 1, 7, "held", TokenIds.of());
+        assertThat(last.tokenIds().isEmpty()).isTrue();
+        assertThat(last.text()).isEqualTo("held");
     }
 
     @Test
