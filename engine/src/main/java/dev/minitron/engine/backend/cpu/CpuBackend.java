@@ -41,9 +41,9 @@ public final class CpuBackend implements Backend {
         Checkpoint checkpoint = Checkpoint.open(checkpointDir);
         try {
             CpuBackend backend = new CpuBackend(checkpoint, threads);
-            LOG.log(Level.INFO, "cpu backend: {0} ({1} layers, hidden {2}) mapped in {3} ms, {4} threads",
+            LOG.log(Level.INFO, () -> String.format("cpu backend: %s (%d layers, hidden %d) mapped in %d ms, %d threads",
                     checkpointDir, backend.config.numHiddenLayers(), backend.config.hiddenSize(),
-                    (System.nanoTime() - start) / 1_000_000, threads);
+                    (System.nanoTime() - start) / 1_000_000, threads));
             return backend;
         } catch (RuntimeException e) {
             checkpoint.close();

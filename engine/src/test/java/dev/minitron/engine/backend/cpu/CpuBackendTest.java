@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.minitron.engine.backend.ForwardBatch;
+import dev.minitron.engine.io.SafetensorsFile;
+import dev.minitron.engine.io.SafetensorsWriter;
+import dev.minitron.engine.io.TensorSpec;
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +69,26 @@ class CpuBackendTest {
         ForwardBatch wrongSlot = new ForwardBatch(good.tokenIds(), good.positions(), new int[] {20, 22},
                 good.queryStartLoc(), good.seqLens(), good.blockTables(), good.logitsIndices());
         assertThatThrownBy(() -> backend.forward(wrongSlot)).hasMessageContaining("maps to slot 22");
+    }
+
+    @Test
+    void treatsAMissingNormBiasAsZero(@TempDir Path copy) throws IOException {
+        Files.copy(dir.resolve("config.json"), copy.resolve("config.json"));
+        try (var original = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
+            var kept = original.tensors().values().stream().filter(t -> !t.name().equals("model.norm.bias")).toList();
+            Map<String, byte[]> bytes = new HashMap<>();
+            kept.forEach(t -> bytes.put(t.name(), t.data().toArray(ValueLayout.JAVA_BYTE)));
+            SafetensorsWriter.write(copy.resolve("model.safetensors"),
+                    kept.stream().map(t -> new TensorSpec(t.name(), t.dtype(), t.shape())).toList(), bytes);
+        }
+        ForwardBatch batch = new BatchBuilder(4).add(new int[] {0, 1}, 0, new int[] {2, 10, 11}, false).build();
+        backend.allocateKvCache(8, 4);
+        float[] withBias = backend.forward(batch)[0];
+        try (var noBias = CpuBackend.load(copy, 1)) {
+            noBias.allocateKvCache(8, 4);
+            float[] withoutBias = noBias.forward(batch)[0];
+            assertThat(withoutBias).doesNotContain(Float.NaN).isNotEqualTo(withBias);
+        }
     }
 
     @Test
