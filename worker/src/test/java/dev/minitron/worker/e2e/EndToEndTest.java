@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.minitron.schemas.Topics;
 import dev.minitron.worker.engine.EngineHolder;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +46,12 @@ class EndToEndTest {
 
     @Inject
     EngineHolder engine;
+
+    @TestHTTPResource("/q/health/ready")
+    URI ready;
+
+    @TestHTTPResource("/q/health/live")
+    URI live;
 
     private KafkaProducer<String, byte[]> producer;
     private OutputCollector outputs;
@@ -164,6 +172,37 @@ class EndToEndTest {
                 Thread.sleep(100);
             }
             assertThat(committed).isGreaterThan(m.offset());
+        }
+    }
+
+    @Test
+    void nonStreamingPromptGetsOnlyItsCompletion() throws Exception {
+        send("quiet", "{\"id\":\"quiet\",\"prompt\":\"Shh\",\"max_tokens\":5,\"stream\":false,\"metadata\":{\"k\":\"v\"}}");
+        JsonNode c = completion("quiet");
+        assertThat(on(outputs.eventsFor("quiet"), Topics.TOKENS)).isEmpty();
+        assertThat(c.get("metadata").get("k").asText()).isEqualTo("v");
+        assertThat(c.get("usage").get("completion_tokens").asInt()).isPositive();
+    }
+
+    @Test
+    void aBurstBeyondMaxInFlightIsPausedInKafkaAndStillFullyAnswered() throws Exception {
+        int n = 24;   // the test worker admits 4 at a time (minitron.consumer.max-in-flight=4)
+        for (int i = 0; i < n; i++) {
+            send("burst-" + i, "{\"id\":\"burst-%d\",\"prompt\":\"Burst %d\",\"max_tokens\":6}".formatted(i, i));
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(completion("burst-" + i).get("id").asText()).isEqualTo("burst-" + i);
+        }
+    }
+
+    @Test
+    void healthEndpointsReportReadyAndLive() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (URI uri : List.of(ready, live)) {
+            var response = http.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(uri.toString()).isEqualTo(200);
+            assertThat(response.body()).contains("\"status\": \"UP\"");
         }
     }
 

@@ -34,7 +34,8 @@ public class WorkerTestResources implements QuarkusTestResourceLifecycleManager 
                     "kafka.bootstrap.servers", broker.bootstrapServers(),
                     "minitron.model.path", model.toString(),
                     "minitron.worker.id", "e2e-worker",
-                    "minitron.worker.shutdown-grace", "5s");
+                    "minitron.worker.shutdown-grace", "5s",
+                    "minitron.consumer.max-in-flight", "4");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
