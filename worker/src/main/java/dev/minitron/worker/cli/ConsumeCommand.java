@@ -1,7 +1,7 @@
 package dev.minitron.worker.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minitron.worker.dev.TopicNames;
+import dev.minitron.schemas.Topics;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 
 /** {@code consume}: prints the events of some topics as they arrive, optionally for one request id. */
@@ -80,8 +79,8 @@ final class ConsumeCommand {
     }
 
     private static final Map<String, String> SHORT_NAMES = Map.of(
-            "prompts", TopicNames.PROMPTS, "tokens", TopicNames.TOKENS, "completions", TopicNames.COMPLETIONS,
-            "errors", TopicNames.ERRORS, "cancels", TopicNames.CANCELS);
+            "prompts", Topics.PROMPTS, "tokens", Topics.TOKENS, "completions", Topics.COMPLETIONS,
+            "errors", Topics.ERRORS, "cancels", Topics.CANCELS);
 
     /** {@code tokens,completions} → the contract's topic names; other names must be full (dotted) names. */
     static List<String> topics(String csv) throws UsageException {

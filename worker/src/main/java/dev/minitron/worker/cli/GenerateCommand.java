@@ -2,7 +2,7 @@ package dev.minitron.worker.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minitron.worker.dev.TopicNames;
+import dev.minitron.schemas.Topics;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -54,11 +54,11 @@ final class GenerateCommand {
 
         try (KafkaConsumer<String, String> consumer = KafkaClients.consumer(bootstrap);
              KafkaProducer<String, String> producer = KafkaClients.producer(bootstrap)) {
-            KafkaClients.assignAll(consumer, List.of(TopicNames.TOKENS, TopicNames.COMPLETIONS, TopicNames.ERRORS),
+            KafkaClients.assignAll(consumer, List.of(Topics.TOKENS, Topics.COMPLETIONS, Topics.ERRORS),
                     false, bootstrap);
             long sentAt = System.nanoTime();
             RecordMetadata sent = KafkaClients.sendAndWait(producer,
-                    PromptEvents.record(TopicNames.PROMPTS, event, traceparent), bootstrap);
+                    PromptEvents.record(Topics.PROMPTS, event, traceparent), bootstrap);
             var answered = new AtomicBoolean();
             Thread cancelOnCtrlC = new Thread(() -> {
                 if (!answered.get()) {
@@ -83,7 +83,7 @@ final class GenerateCommand {
     private void cancel(KafkaProducer<String, String> producer, String id) {
         try {
             ObjectNode cancel = PromptEvents.JSON.createObjectNode().put("id", id);
-            producer.send(new ProducerRecord<>(TopicNames.CANCELS, id, cancel.toString())).get(2, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(Topics.CANCELS, id, cancel.toString())).get(2, TimeUnit.SECONDS);
             err.println("\n[cancelled " + id + "]");
         } catch (Exception e) {
             err.println("\n[could not send a cancel for " + id + ": " + e.getMessage() + "]");
@@ -111,9 +111,9 @@ final class GenerateCommand {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(100))) {
                     JsonNode value = EventFormat.value(record);
                     Integer code = switch (record.topic()) {
-                        case TopicNames.TOKENS -> onToken(record, value);
-                        case TopicNames.COMPLETIONS -> onCompletion(record, value);
-                        case TopicNames.ERRORS -> onError(record, value);
+                        case Topics.TOKENS -> onToken(record, value);
+                        case Topics.COMPLETIONS -> onCompletion(record, value);
+                        case Topics.ERRORS -> onError(record, value);
                         default -> null;
                     };
                     if (code != null) {

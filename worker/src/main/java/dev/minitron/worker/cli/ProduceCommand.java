@@ -1,7 +1,7 @@
 package dev.minitron.worker.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minitron.worker.dev.TopicNames;
+import dev.minitron.schemas.Topics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,7 +41,7 @@ final class ProduceCommand {
         }
         var defaults = PromptEvents.Defaults.from(args);
         String bootstrap = MinitronCli.bootstrap(args);
-        String topic = args.get("--topic", TopicNames.PROMPTS);
+        String topic = args.get("--topic", Topics.PROMPTS);
         ObjectNode single = args.get("--prompt").isPresent() ? PromptEvents.ofPrompt(args.get("--prompt").get(), defaults)
                 : args.get("--json").isPresent() ? PromptEvents.ofJson(args.get("--json").get(), defaults)
                 : null;

@@ -1,9 +1,10 @@
 package dev.minitron.worker.cli;
 
-import dev.minitron.worker.dev.TopicNames;
 import dev.minitron.worker.dev.TopicSetup;
 import java.io.PrintStream;
 import java.util.List;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.TimeoutException;
 
 /** {@code topics create}: creates the contract's topics where they are missing. */
 final class TopicsCommand {
@@ -32,15 +33,15 @@ final class TopicsCommand {
         }
         String bootstrap = MinitronCli.bootstrap(args);
         List<String> created;
-        try {
-            created = TopicSetup.ensureTopics(bootstrap, partitions);
+        try (Admin admin = KafkaClients.admin(bootstrap)) {
+            created = TopicSetup.ensureTopics(admin, partitions);
         } catch (IllegalStateException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+            if (e.getCause() instanceof TimeoutException) {
                 throw KafkaClients.unreachable(bootstrap);
             }
             throw new CliException(MinitronCli.ERROR, e.getMessage());
         }
-        for (String topic : TopicNames.ALL) {
+        for (String topic : TopicSetup.TOPICS) {
             out.println((created.contains(topic) ? "created  " : "exists   ") + topic);
         }
         return MinitronCli.OK;

@@ -36,6 +36,7 @@ public final class DevBroker implements AutoCloseable {
     static final String HOST = "localhost";
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final List<String> JVM_FLAGS = List.of(
+            // C1 only: ~1 s sooner and ~30 MB smaller on 2 cores; a dev broker never needs C2's peak
             "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Djava.awt.headless=true", "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow",
@@ -93,7 +94,10 @@ public final class DevBroker implements AutoCloseable {
         return Path.of(System.getProperty("devbroker.classpath", "worker/target/dev.classpath"));
     }
 
-    /** Formats the data directory if it is new (an existing one keeps its topics), then launches the broker; see {@link #awaitReady}. */
+    /**
+     * Formats the data directory if it is new (an existing one keeps its topics), then launches the
+     * broker and returns at once; {@link #awaitReady} waits until clients can use it.
+     */
     public static DevBroker start(Options options) {
         int brokerPort = options.brokerPort();
         int controllerPort = options.controllerPort();

@@ -1,5 +1,6 @@
 package dev.minitron.worker.dev;
 
+import dev.minitron.schemas.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public final class TopicSetup {
 
+    /** The wire contract's topics, by their default names. */
+    public static final List<String> TOPICS =
+            List.of(Topics.PROMPTS, Topics.TOKENS, Topics.COMPLETIONS, Topics.ERRORS, Topics.CANCELS);
     public static final int DEFAULT_PARTITIONS = 4;
     private static final long TIMEOUT_SECONDS = 30;
 
@@ -38,11 +42,11 @@ public final class TopicSetup {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be at least 1: " + partitions);
         }
-        var topics = TopicNames.ALL.stream().map(name -> newTopic(name, partitions)).toList();
+        var topics = TOPICS.stream().map(name -> newTopic(name, partitions)).toList();
         var created = new ArrayList<String>();
         try {
             var results = admin.createTopics(topics).values();
-            for (var name : TopicNames.ALL) {
+            for (var name : TOPICS) {
                 try {
                     results.get(name).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                     created.add(name);
@@ -64,7 +68,7 @@ public final class TopicSetup {
 
     static NewTopic newTopic(String name, int partitions) {
         var topic = new NewTopic(name, Optional.of(partitions), Optional.empty());
-        if (name.equals(TopicNames.COMPLETIONS)) {
+        if (name.equals(Topics.COMPLETIONS)) {
             topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         }
         return topic;
