@@ -6,7 +6,7 @@ minitron_java_major() {
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p'
 }
 minitron_is_java25() {
-  [ -n "${1-}" ] && [ -x "$1/bin/java" ] || return 1
+  [ -n "${1-}" ] && [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 1   # a JDK, not a JRE
   minitron_major="$(minitron_java_major "$1")"
   [ -n "$minitron_major" ] && [ "$minitron_major" -ge 25 ]
 }

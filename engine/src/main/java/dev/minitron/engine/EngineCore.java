@@ -39,13 +39,20 @@ public final class EngineCore {
     private long promptTokens;
     private long generationTokens;
     private long preemptions;
+    private int consecutiveFailures;
 
     public EngineCore(Backend backend, Tokenizer tokenizer, EngineConfig config) {
         this.backend = backend;
         this.tokenizer = tokenizer;
         int modelLen = backend.modelConfig().maxPositionEmbeddings();
-        this.maxModelLen = config.maxModelLen() == 0 ? modelLen : Math.min(config.maxModelLen(), modelLen);
-        int numBlocks = KvSizing.numBlocks(backend, config, maxModelLen);
+        int wanted = config.maxModelLen() == 0 ? modelLen : Math.min(config.maxModelLen(), modelLen);
+        int numBlocks = KvSizing.numBlocks(backend, config, wanted);
+        // A sequence must always fit in the whole pool, or it would preempt itself forever.
+        this.maxModelLen = Math.min(wanted, numBlocks * config.blockSize());
+        if (maxModelLen < wanted) {
+            LOG.log(System.Logger.Level.WARNING, "the KV cache holds only {0} tokens: max_model_len lowered from {1}"
+                    + " to {0}; give the engine more KV memory to serve the full context", maxModelLen, wanted);
+        }
         backend.allocateKvCache(numBlocks, config.blockSize());
         this.kv = new KvCacheManager(numBlocks, config.blockSize());
         this.scheduler = new Scheduler(kv, config.maxNumSeqs(), config.maxNumBatchedTokens());
@@ -122,9 +129,11 @@ public final class EngineCore {
         float[][] logits;
         try {
             logits = backend.forward(buildBatch(plan));
+            consecutiveFailures = 0;
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "model step failed; failing its " + plan.sequences().size()
-                    + " sequences", e);
+            consecutiveFailures++;
+            LOG.log(System.Logger.Level.ERROR, "model step failed (" + consecutiveFailures + " in a row); failing its "
+                    + plan.sequences().size() + " sequences", e);
             for (Sequence seq : List.copyOf(plan.sequences())) {
                 end(seq, FinishReason.ERROR, seq.output().finishExternally(), "engine_error",
                         "the model step failed: " + e.getClass().getSimpleName());
@@ -136,10 +145,24 @@ public final class EngineCore {
         for (int i = 0; i < plan.sequences().size(); i++) {
             Sequence seq = plan.sequences().get(i);
             if (seq.numComputedTokens() == seq.numTokens()) {
-                sampleAndEmit(seq, logits[row++]);
+                float[] seqLogits = logits[row++];
+                try {
+                    sampleAndEmit(seq, seqLogits);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "sampling failed for one sequence; ending it", e);
+                    if (seq.status() != dev.minitron.engine.sched.SequenceStatus.FINISHED) {
+                        end(seq, FinishReason.ERROR, seq.output().finishExternally(), "engine_error",
+                                "sampling failed: " + e.getClass().getSimpleName());
+                    }
+                }
             }
         }
         return true;
+    }
+
+    /** Model steps that failed in a row; the engine gives up (and stops answering) past a limit. */
+    public int consecutiveFailures() {
+        return consecutiveFailures;
     }
 
     public EngineStats stats(int numQueued, long heartbeatNanos, boolean alive) {

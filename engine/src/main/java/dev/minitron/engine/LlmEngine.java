@@ -18,6 +18,8 @@ public final class LlmEngine implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(LlmEngine.class.getName());
     private static final long IDLE_POLL_MILLIS = 50;
+    /** Steps failing in a row that mean the device is gone rather than one bad batch. */
+    static final int MAX_CONSECUTIVE_FAILURES = 3;
 
     private record Submission(EngineRequest request, RequestSink sink) {
     }
@@ -59,13 +61,18 @@ public final class LlmEngine implements AutoCloseable {
 
     /**
      * Hands a request to the engine. Its outputs go to {@code sink}, ending with exactly one
-     * {@link RequestOutput.Finished}.
+     * {@link RequestOutput.Finished} — unless the engine dies, in which case requests inside it get
+     * no answer at all (so a caller that commits on answers leaves them for redelivery).
      *
-     * @throws RejectedExecutionException when the queue is full or the engine is closed
+     * @throws RejectedExecutionException when the queue is full (try again later)
+     * @throws IllegalStateException      when the engine is closed or dead
      */
     public void addRequest(EngineRequest request, RequestSink sink) {
-        if (!running || !inbox.offer(new Submission(request, sink))) {
-            throw new RejectedExecutionException(running ? "engine queue is full" : "engine is closed");
+        if (!running) {
+            throw new IllegalStateException("the engine is not running");
+        }
+        if (!inbox.offer(new Submission(request, sink))) {
+            throw new RejectedExecutionException("the engine queue is full");
         }
     }
 
@@ -79,24 +86,34 @@ public final class LlmEngine implements AutoCloseable {
     }
 
     private void loop() {
+        boolean died = false;
         try {
             while (running) {
                 heartbeatNanos = System.nanoTime();
                 takeCommands();
                 boolean worked = core.step();
                 stats = core.stats(inbox.size(), heartbeatNanos, true);
-                if (!worked && !core.hasWork()) {
+                if (core.consecutiveFailures() >= MAX_CONSECUTIVE_FAILURES) {
+                    LOG.log(System.Logger.Level.ERROR, "the model failed {0} steps in a row: the engine stops",
+                            core.consecutiveFailures());
+                    died = true;
+                    break;
+                }
+                if (!worked) {
                     waitForWork();
                 }
             }
         } catch (InterruptedException e) {
-            // close(): fall through and answer what is left
+            // close(): answer what is left below
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.ERROR, "engine loop died", t);
+            died = true;
         } finally {
-            takeCommands();
-            core.abortAll(FinishReason.CANCELLED);
             running = false;
+            if (!died) {
+                takeCommands();
+                core.abortAll(FinishReason.CANCELLED);
+            }
             stats = core.stats(inbox.size(), heartbeatNanos, false);
         }
     }

@@ -23,10 +23,30 @@ public final class Sampler {
         if (params.hasPenalties()) {
             Penalties.apply(logits, params, history, numPromptTokens, historyLength);
         }
-        if (params.isGreedy()) {
+        if (!sanitize(logits) || params.isGreedy()) {
             return argmax(logits);
         }
         return draw(logits, params, rng);
+    }
+
+    /**
+     * Makes every logit comparable: NaN becomes -∞, +∞ the largest float (extreme penalties can
+     * produce both). Returns false when no token is left with a finite logit.
+     */
+    static boolean sanitize(float[] logits) {
+        boolean anyFinite = false;
+        for (int i = 0; i < logits.length; i++) {
+            float l = logits[i];
+            if (Float.isNaN(l)) {
+                logits[i] = Float.NEGATIVE_INFINITY;
+            } else if (l == Float.POSITIVE_INFINITY) {
+                logits[i] = Float.MAX_VALUE;
+                anyFinite = true;
+            } else if (l != Float.NEGATIVE_INFINITY) {
+                anyFinite = true;
+            }
+        }
+        return anyFinite;
     }
 
     public static int argmax(float[] logits) {
@@ -50,10 +70,15 @@ public final class Sampler {
         long[] order = sortedDescending(probs, params.topK());
         int keep = order.length;
         if (params.topP() < 1) {
+            // top-p applies to the distribution left after top-k, renormalized (vLLM's order).
+            double mass = 0;
+            for (long o : order) {
+                mass += probabilityOf(o);
+            }
             double cumulative = 0;
             for (int i = 0; i < order.length; i++) {
                 cumulative += probabilityOf(order[i]);
-                if (cumulative >= params.topP()) {
+                if (cumulative >= params.topP() * mass) {
                     keep = i + 1;
                     break;
                 }
@@ -66,6 +91,9 @@ public final class Sampler {
         for (int i = 0; i < keep && probabilityOf(order[i]) >= threshold; i++) {
             total += probabilityOf(order[i]);
             kept++;
+        }
+        if (kept == 0 || !(total > 0)) {
+            return indexOf(order[0]);
         }
         double u = rng.nextDouble() * total;
         for (int i = 0; i < kept; i++) {
@@ -88,6 +116,9 @@ public final class Sampler {
             if (p >= threshold) {
                 total += p;
             }
+        }
+        if (!(total > 0)) {
+            return argmax(probs);
         }
         double u = rng.nextDouble() * total;
         int last = 0;

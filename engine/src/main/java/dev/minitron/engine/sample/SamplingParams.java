@@ -30,6 +30,9 @@ public record SamplingParams(
         Integer logprobs) {
 
     public static final int MAX_LOGPROBS = 20;
+    public static final int MAX_STOP_LENGTH = 256;
+    /** Below this temperature sampling is greedy, as in vLLM: dividing by it would overflow. */
+    public static final double GREEDY_EPSILON = 1e-5;
 
     public SamplingParams {
         require(maxTokens >= 1, "max_tokens must be ≥ 1, was " + maxTokens);
@@ -45,7 +48,8 @@ public record SamplingParams(
                 "logprobs must be in [0, " + MAX_LOGPROBS + "], was " + logprobs);
         stop = stop == null ? List.of() : List.copyOf(stop);
         for (String s : stop) {
-            require(!s.isEmpty(), "stop strings must not be empty");
+            require(!s.isEmpty() && s.length() <= MAX_STOP_LENGTH,
+                    "stop strings must have 1 to " + MAX_STOP_LENGTH + " characters");
         }
         stopTokenIds = stopTokenIds == null ? new int[0] : stopTokenIds.clone();
     }
@@ -60,7 +64,7 @@ public record SamplingParams(
     }
 
     public boolean isGreedy() {
-        return temperature == 0;
+        return temperature < GREEDY_EPSILON;
     }
 
     public boolean hasPenalties() {

@@ -7,16 +7,23 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * A prompt taken from Kafka and not yet answered. Shared by the poll thread (which may revoke it)
- * and the engine thread (which publishes its outputs); {@code revoked} is the only mutable field.
+ * A prompt record taken from Kafka and not yet answered. Shared by the poll thread (which may revoke
+ * it) and the engine thread (which publishes its outputs); {@code revoked} is the only field both
+ * write.
  *
- * @param stream whether token events are published (the prompt's {@code stream})
+ * @param id              the prompt's id (the record key of every answer); null for a record too
+ *                        broken to have one
+ * @param engineRequestId unique per attempt ({@code id@partition:offset}), so an aborted attempt
+ *                        still inside the engine never collides with its redelivery
+ * @param generation      the OffsetTracker token of the assignment the record was read in
  */
 public final class InFlight {
 
     private final TopicPartition partition;
     private final long offset;
+    private final long generation;
     private final String id;
+    private final String engineRequestId;
     private final int attempt;
     private final boolean stream;
     private final Map<String, String> metadata;
@@ -25,16 +32,37 @@ public final class InFlight {
     private final List<TokenLogprob> logprobs = new ArrayList<>();   // engine thread only
     private volatile boolean revoked;
 
-    public InFlight(TopicPartition partition, long offset, String id, int attempt, boolean stream,
-                    Map<String, String> metadata, long recordTimeMillis) {
+    public InFlight(TopicPartition partition, long offset, long generation, String id, String engineRequestId,
+                    int attempt, boolean stream, Map<String, String> metadata, long recordTimeMillis) {
         this.partition = partition;
         this.offset = offset;
+        this.generation = generation;
         this.id = id;
+        this.engineRequestId = engineRequestId;
         this.attempt = attempt;
         this.stream = stream;
         this.metadata = metadata;
         this.recordTimeMillis = recordTimeMillis;
     }
+
+    /** A record answered with an error event, never handed to the engine. */
+    public static InFlight rejected(TopicPartition partition, long offset, long generation, long recordTimeMillis) {
+        return new InFlight(partition, offset, generation, null, null, 0, false, Map.of(), recordTimeMillis);
+    }
+
+    /** The engine request id for a prompt read at this place. */
+    public static String engineRequestId(String id, TopicPartition partition, long offset) {
+        return id + "@" + partition + ":" + offset;
+    }
+
+    public TopicPartition partition() { return partition; }
+    public long offset() { return offset; }
+    public long generation() { return generation; }
+    public String id() { return id; }
+    public String engineRequestId() { return engineRequestId; }
+    public int attempt() { return attempt; }
+    public boolean stream() { return stream; }
+    public Map<String, String> metadata() { return metadata; }
 
     /** Milliseconds between the prompt record's timestamp and its hand-over to the engine (≥ 0). */
     public long millisBeforeEngine() {
@@ -46,14 +74,7 @@ public final class InFlight {
         return logprobs;
     }
 
-    public TopicPartition partition() { return partition; }
-    public long offset() { return offset; }
-    public String id() { return id; }
-    public int attempt() { return attempt; }
-    public boolean stream() { return stream; }
-    public Map<String, String> metadata() { return metadata; }
-
-    /** Whether the partition moved away (rebalance, shutdown): its outputs are dropped, the new owner answers. */
+    /** Whether the partition moved away (rebalance, shutdown): outputs are dropped, the new owner answers. */
     public boolean revoked() {
         return revoked;
     }

@@ -40,12 +40,20 @@ public class KafkaSettings {
         return props;
     }
 
+    /** The largest record the producer sends ({@code max.request.size}, 1 MiB unless set). */
+    public int maxRecordBytes() {
+        Object v = common.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        return v == null ? 1_048_576 : Integer.parseInt(v.toString());
+    }
+
     public Map<String, Object> producer(String clientId) {
         Map<String, Object> props = base();
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        // A send runs on the engine thread: never let a missing topic or a full buffer stall it for a minute.
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return props;

@@ -1,6 +1,7 @@
 package dev.minitron.worker.kafka;
 
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -12,26 +13,36 @@ import org.apache.kafka.common.TopicPartition;
  * Which prompt offsets may be committed. Requests finish out of order, so each partition commits
  * its contiguous watermark: the lowest offset still unanswered (or one past the last one seen).
  *
- * <p>Invariant: per partition, {@code pending} holds every tracked offset not yet known to lie below
- * the watermark, in ascending order; {@code acked} holds the answered ones among them. The poll
- * thread is the only user.
+ * <p>Invariants, per partition: {@code pending} holds, in ascending order, every tracked offset not
+ * yet below the watermark; {@code acked} holds only offsets that are in {@code pending}. Each
+ * assignment of a partition gets a new generation, and an answer only counts for the generation it
+ * was tracked in, so a late answer from before a revoke can never mark a redelivered record done.
+ * The poll thread is the only user.
  */
 public final class OffsetTracker {
 
     private static final class PartitionState {
+        final long generation;
         final ArrayDeque<Long> pending = new ArrayDeque<>();
         final Set<Long> acked = new HashSet<>();
         long next = -1;          // one past the highest offset tracked
-        long committed = -1;     // the last watermark handed out for commit
+        long requested = -1;     // the last watermark sent for commit
+        long confirmed = -1;     // the last watermark the broker confirmed
+
+        PartitionState(long generation) {
+            this.generation = generation;
+        }
     }
 
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
+    private long generations;
 
-    /** A record was taken from this partition; offsets arrive in ascending order. */
-    public void track(TopicPartition tp, long offset) {
-        PartitionState s = partitions.computeIfAbsent(tp, k -> new PartitionState());
+    /** A record was taken from this partition (offsets ascend); returns the token its answer must carry. */
+    public long track(TopicPartition tp, long offset) {
+        PartitionState s = partitions.computeIfAbsent(tp, k -> new PartitionState(++generations));
         s.pending.addLast(offset);
         s.next = offset + 1;
+        return s.generation;
     }
 
     /** Takes back the last tracked offset of a partition (the record was handed back to Kafka with a seek). */
@@ -43,11 +54,11 @@ public final class OffsetTracker {
         }
     }
 
-    /** The record at this offset has its terminal answer acknowledged by the broker. */
-    public void ack(TopicPartition tp, long offset) {
+    /** The record at this offset, tracked in {@code generation}, has its terminal answer acknowledged. */
+    public void ack(TopicPartition tp, long offset, long generation) {
         PartitionState s = partitions.get(tp);
-        if (s == null) {
-            return; // partition revoked meanwhile: the new owner answers it again
+        if (s == null || s.generation != generation || !s.pending.contains(offset)) {
+            return; // from an earlier assignment: the partition's owner answers it again
         }
         s.acked.add(offset);
         while (!s.pending.isEmpty() && s.acked.remove(s.pending.peekFirst())) {
@@ -64,11 +75,6 @@ public final class OffsetTracker {
         return n;
     }
 
-    public int numPending(TopicPartition tp) {
-        PartitionState s = partitions.get(tp);
-        return s == null ? 0 : s.pending.size();
-    }
-
     /** The watermark of one partition: the next offset a restarted consumer must read. -1: none. */
     public long watermark(TopicPartition tp) {
         PartitionState s = partitions.get(tp);
@@ -78,23 +84,49 @@ public final class OffsetTracker {
         return s.pending.isEmpty() ? s.next : s.pending.peekFirst();
     }
 
-    /** Watermarks that moved since the last call, ready for {@code commitAsync}/{@code commitSync}. */
+    /** Watermarks that moved past the last one sent, for {@code commitAsync}; marks them sent. */
     public Map<TopicPartition, OffsetAndMetadata> takeCommittable() {
-        return takeCommittable(partitions.keySet());
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        for (var e : partitions.entrySet()) {
+            long w = watermark(e.getKey());
+            if (w > e.getValue().requested) {
+                e.getValue().requested = w;
+                out.put(e.getKey(), new OffsetAndMetadata(w));
+            }
+        }
+        return out;
     }
 
-    /** Like {@link #takeCommittable()}, for some partitions only. */
-    public Map<TopicPartition, OffsetAndMetadata> takeCommittable(java.util.Collection<TopicPartition> only) {
+    /** The current watermarks of some partitions, sent or not: for a final {@code commitSync}. */
+    public Map<TopicPartition, OffsetAndMetadata> watermarks(Collection<TopicPartition> only) {
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
         for (TopicPartition tp : only) {
-            PartitionState s = partitions.get(tp);
             long w = watermark(tp);
-            if (s != null && w > s.committed) {
-                s.committed = w;
+            if (w >= 0) {
                 out.put(tp, new OffsetAndMetadata(w));
             }
         }
         return out;
+    }
+
+    /** The broker confirmed these commits. */
+    public void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, o) -> {
+            PartitionState s = partitions.get(tp);
+            if (s != null) {
+                s.confirmed = Math.max(s.confirmed, o.offset());
+            }
+        });
+    }
+
+    /** These commits failed: send the watermark again next time. */
+    public void commitFailed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, o) -> {
+            PartitionState s = partitions.get(tp);
+            if (s != null && s.requested == o.offset()) {
+                s.requested = s.confirmed;
+            }
+        });
     }
 
     /** Forgets a revoked partition (after its watermark was committed). */

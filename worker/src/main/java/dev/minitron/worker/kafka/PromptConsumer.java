@@ -23,8 +23,9 @@ import java.util.concurrent.RejectedExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,11 +47,11 @@ public class PromptConsumer {
     private final LlmEngine engine;
     private final OffsetTracker tracker = new OffsetTracker();
     private final ConcurrentLinkedQueue<InFlight> answered = new ConcurrentLinkedQueue<>();
-    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();   // by prompt id
     private final Set<TopicPartition> paused = new HashSet<>();
     private volatile boolean running;
     private volatile boolean joined;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaConsumer<byte[], byte[]> consumer;   // poll thread only
     private Thread thread;
 
     public PromptConsumer(WorkerConfig config, KafkaSettings settings, ResultPublisher publisher,
@@ -68,13 +69,9 @@ public class PromptConsumer {
         thread.start();
     }
 
-    /** Runs before beans are destroyed: drain, commit, leave the group. */
+    /** Runs before beans are destroyed: the poll loop sees the flag within one poll, drains, commits, leaves. */
     void onStop(@Observes @Priority(1) ShutdownEvent event) {
         running = false;
-        KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
         try {
             thread.join(config.worker().shutdownGrace().plusSeconds(15).toMillis());
         } catch (InterruptedException e) {
@@ -102,45 +99,45 @@ public class PromptConsumer {
             consumer = c;
             c.subscribe(List.of(config.topics().prompts()), new Rebalance());
             while (running) {
-                try {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(config.consumer().pollTimeout())) {
-                        if (!paused.contains(new TopicPartition(r.topic(), r.partition()))) {
-                            handle(c, r);
-                        }
+                if (!engine.stats().alive()) {
+                    LOG.error("the engine has stopped: this worker gives its partitions back to the group");
+                    break;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(config.consumer().pollTimeout())) {
+                    if (!paused.contains(new TopicPartition(r.topic(), r.partition()))) {
+                        handle(c, r);
                     }
-                } catch (WakeupException e) {
-                    // shutdown: fall through to the drain
                 }
                 takeAnswers();
-                commit(c);
+                commitAsync(c);
                 applyBackpressure(c, max);
             }
             drain(c);
         } catch (RuntimeException e) {
             LOG.error("the Kafka poll loop stopped", e);
-        } finally {
-            consumer = null;
         }
     }
 
     private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        AdmissionResult result = admission.admit(r, inFlight.keySet());
+        Set<String> busyIds = inFlight.keySet();
+        AdmissionResult result = admission.admit(r, busyIds);
         if (result instanceof AdmissionResult.Rejected rejected) {
-            tracker.track(tp, r.offset());
-            publisher.error(rejected.error(), () -> answered.add(new InFlight(tp, r.offset(), null, 0, false, Map.of(), r.timestamp())));
+            long generation = tracker.track(tp, r.offset());
+            InFlight record = InFlight.rejected(tp, r.offset(), generation, r.timestamp());
+            publisher.error(rejected.error(), () -> answered.add(record));
             return;
         }
         var accepted = (AdmissionResult.Accepted) result;
-        InFlight request = new InFlight(tp, r.offset(), accepted.request().requestId(), 1, accepted.stream(),
-                accepted.metadata(), accepted.recordTime().toEpochMilli());
+        long generation = tracker.track(tp, r.offset());
+        InFlight request = new InFlight(tp, r.offset(), generation, accepted.id(), accepted.request().requestId(), 1,
+                accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli());
+        inFlight.put(request.id(), request);
         try {
-            inFlight.put(request.id(), request);
-            tracker.track(tp, r.offset());
             engine.addRequest(accepted.request(), publisher.sinkFor(request, answered::add));
-        } catch (RejectedExecutionException full) {
-            // The engine queue is full: give the record back to Kafka and wait.
-            inFlight.remove(request.id());
+        } catch (RejectedExecutionException | IllegalStateException notTaken) {
+            // Queue full (or engine stopping): give the record back to Kafka and wait.
+            inFlight.remove(request.id(), request);
             tracker.untrackLast(tp, r.offset());
             c.seek(tp, r.offset());
             c.pause(List.of(tp));
@@ -155,19 +152,36 @@ public class PromptConsumer {
                 inFlight.remove(done.id(), done);
             }
             if (!done.revoked()) {
-                tracker.ack(done.partition(), done.offset());
+                tracker.ack(done.partition(), done.offset(), done.generation());
             }
         }
     }
 
-    private void commit(KafkaConsumer<byte[], byte[]> c) {
+    private void commitAsync(KafkaConsumer<byte[], byte[]> c) {
         var offsets = tracker.takeCommittable();
         if (!offsets.isEmpty()) {
             c.commitAsync(offsets, (o, e) -> {
-                if (e != null) {
-                    LOG.warnf("offset commit failed (the next one will carry the watermark): %s", e.toString());
+                if (e == null) {
+                    tracker.committed(o);
+                } else {
+                    tracker.commitFailed(offsets);
+                    LOG.warnf("offset commit failed, will retry: %s", e.toString());
                 }
             });
+        }
+    }
+
+    /** Commits the current watermarks of these partitions and waits; never throws. */
+    private void commitSync(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = tracker.watermarks(partitions);
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            c.commitSync(offsets, Duration.ofSeconds(10));
+            tracker.committed(offsets);
+        } catch (KafkaException e) {
+            LOG.warnf("final offset commit failed (those prompts will be answered again): %s", e.toString());
         }
     }
 
@@ -181,6 +195,7 @@ public class PromptConsumer {
                 paused.addAll(toPause);
             }
         } else if (!paused.isEmpty() && inFlight.size() < Math.max(1, max * 3 / 4)) {
+            paused.retainAll(assigned);
             c.resume(paused);
             paused.clear();
         }
@@ -190,20 +205,17 @@ public class PromptConsumer {
     private void drain(KafkaConsumer<byte[], byte[]> c) {
         c.pause(c.assignment());
         long deadline = System.nanoTime() + config.worker().shutdownGrace().toNanos();
-        while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
+        while (!inFlight.isEmpty() && engine.stats().alive() && System.nanoTime() < deadline) {
             c.poll(Duration.ofMillis(50));   // keeps the group membership alive while paused
             takeAnswers();
-            commit(c);
+            commitAsync(c);
         }
         takeAnswers();
         if (!inFlight.isEmpty()) {
-            LOG.infof("shutdown grace over: %d requests left for redelivery", inFlight.size());
+            LOG.infof("%d requests left unanswered for redelivery", inFlight.size());
             revoke(inFlight.values());
         }
-        var offsets = tracker.takeCommittable();
-        if (!offsets.isEmpty()) {
-            c.commitSync(offsets);
-        }
+        commitSync(c, c.assignment());
         LOG.info("prompt consumer drained and committed");
     }
 
@@ -211,8 +223,14 @@ public class PromptConsumer {
         for (InFlight r : List.copyOf(requests)) {
             r.revoke();
             inFlight.remove(r.id(), r);
-            engine.abort(r.id(), FinishReason.CANCELLED);
+            engine.abort(r.engineRequestId(), FinishReason.CANCELLED);
         }
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+        revoke(inFlight.values().stream().filter(r -> partitions.contains(r.partition())).toList());
+        partitions.forEach(tracker::remove);
+        paused.removeAll(partitions);
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -225,21 +243,14 @@ public class PromptConsumer {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             takeAnswers();
-            var offsets = tracker.takeCommittable(partitions);
-            if (!offsets.isEmpty()) {
-                consumer.commitSync(offsets);
-            }
-            revoke(inFlight.values().stream().filter(r -> partitions.contains(r.partition())).toList());
-            partitions.forEach(tracker::remove);
-            paused.removeAll(partitions);
+            commitSync(consumer, partitions);
+            forget(partitions);
             LOG.infof("revoked %s", partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            revoke(inFlight.values().stream().filter(r -> partitions.contains(r.partition())).toList());
-            partitions.forEach(tracker::remove);
-            paused.removeAll(partitions);
+            forget(partitions);
             LOG.warnf("lost %s", partitions);
         }
     }

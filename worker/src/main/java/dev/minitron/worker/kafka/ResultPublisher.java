@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.minitron.engine.RequestOutput;
 import dev.minitron.engine.RequestSink;
+import dev.minitron.schemas.CompletionEvent;
 import dev.minitron.schemas.ErrorEvent;
 import dev.minitron.schemas.WireEvent;
 import dev.minitron.schemas.json.WireJson;
@@ -22,24 +23,30 @@ import org.jboss.logging.Logger;
 /**
  * Writes token events, completions and error events, keyed by request id, with one idempotent
  * {@code acks=all} producer. A terminal record's acknowledgement is what lets its prompt's offset be
- * committed; a terminal record the broker never takes leaves the offset uncommitted and marks the
- * worker not live, so it is restarted and the prompt redelivered.
+ * committed. A terminal record the broker never takes leaves the offset uncommitted and marks the
+ * worker not live, so it is restarted and the prompt redelivered. A completion too large for one
+ * record is sent without its logprobs, and if even that is too large, as an error completion: a
+ * record that can never be written must not send the prompt round the fleet.
  */
 @ApplicationScoped
 public class ResultPublisher {
 
     private static final Logger LOG = Logger.getLogger(ResultPublisher.class);
+    /** Room for the key, headers and record overhead within {@code max.request.size}. */
+    private static final int RECORD_OVERHEAD = 16 * 1024;
 
     private final KafkaProducer<String, byte[]> producer;
     private final WorkerConfig.Topics topics;
     private final EventMapper mapper;
     private final ObjectWriter json = WireJson.writer();
+    private final int maxValueBytes;
     private final AtomicLong failedTerminalSends = new AtomicLong();
 
     public ResultPublisher(KafkaSettings settings, WorkerConfig config, WorkerIdentity identity, EventMapper mapper) {
         this.producer = new KafkaProducer<>(settings.producer("minitron-worker-" + identity.id()));
         this.topics = config.topics();
         this.mapper = mapper;
+        this.maxValueBytes = settings.maxRecordBytes() - RECORD_OVERHEAD;
     }
 
     /** Terminal records the broker refused after all retries; non-zero means the worker must restart. */
@@ -52,47 +59,72 @@ public class ResultPublisher {
         return output -> {
             if (request.revoked()) {
                 if (output instanceof RequestOutput.Finished) {
-                    onAnswered.accept(request);   // forget it; the new owner answers
+                    onAnswered.accept(request);   // forget it; the partition's owner answers it
                 }
                 return;
             }
             switch (output) {
                 case RequestOutput.TokenDelta delta -> {
+                    var event = mapper.token(request, delta);   // also gathers logprobs for the completion
                     if (request.stream()) {
-                        send(topics.tokens(), request.id(), mapper.token(request, delta), null);
+                        send(topics.tokens(), request.id(), bytes(event), null);
                     }
                 }
-                case RequestOutput.Finished finished ->
-                        send(topics.completions(), request.id(), mapper.completion(request, finished),
-                                () -> onAnswered.accept(request));
+                case RequestOutput.Finished finished -> {
+                    byte[] value = completionBytes(mapper.completion(request, finished));
+                    send(topics.completions(), request.id(), value, () -> onAnswered.accept(request));
+                }
             }
         };
     }
 
     public void error(ErrorEvent event, Runnable onAcknowledged) {
-        send(topics.errors(), event.id(), event, onAcknowledged);
+        send(topics.errors(), event.id(), bytes(event), onAcknowledged);
     }
 
-    private void send(String topic, String key, WireEvent event, Runnable onAcknowledged) {
-        byte[] value;
+    private byte[] completionBytes(CompletionEvent c) {
+        byte[] value = bytes(c);
+        if (value.length <= maxValueBytes || c.logprobs() == null) {
+            return value.length <= maxValueBytes ? value : bytes(mapper.tooLarge(c, value.length, maxValueBytes));
+        }
+        LOG.warnf("completion of %s is %d bytes: sent without logprobs", c.id(), value.length);
+        byte[] lean = bytes(mapper.withoutLogprobs(c));
+        return lean.length <= maxValueBytes ? lean : bytes(mapper.tooLarge(c, lean.length, maxValueBytes));
+    }
+
+    private byte[] bytes(WireEvent event) {
         try {
-            value = json.writeValueAsBytes(event);
+            return json.writeValueAsBytes(event);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize " + event.getClass().getSimpleName(), e);
         }
-        producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
-            if (e == null) {
-                if (onAcknowledged != null) {
-                    onAcknowledged.run();
+    }
+
+    private void send(String topic, String key, byte[] value, Runnable onAcknowledged) {
+        boolean terminal = onAcknowledged != null;
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
+                if (e == null) {
+                    if (terminal) {
+                        onAcknowledged.run();
+                    }
+                } else {
+                    failed(topic, terminal, e);
                 }
-            } else if (onAcknowledged != null) {
-                failedTerminalSends.incrementAndGet();
-                LOG.errorf("the broker did not take a terminal record for topic %s (%s); its prompt stays uncommitted",
-                        topic, e.toString());
-            } else {
-                LOG.warnf("a token event was not written to %s: %s", topic, e.toString());
-            }
-        });
+            });
+        } catch (RuntimeException e) {
+            failed(topic, terminal, e);
+        }
+    }
+
+    private void failed(String topic, boolean terminal, Exception e) {
+        if (terminal) {
+            failedTerminalSends.incrementAndGet();
+            LOG.errorf("the broker did not take a terminal record for %s (%s): its prompt stays uncommitted and"
+                    + " this worker reports itself not live", topic, e.toString());
+        } else {
+            LOG.warnf("a token event was not written to %s: %s", topic, e.toString());
+        }
     }
 
     @PreDestroy

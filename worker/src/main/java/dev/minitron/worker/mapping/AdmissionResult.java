@@ -9,9 +9,10 @@ import java.util.Map;
 public sealed interface AdmissionResult {
 
     /**
+     * @param id         the prompt's id; {@code request.requestId()} is the per-attempt engine id
      * @param recordTime the prompt record's timestamp: the origin of the completion's timing
      */
-    record Accepted(EngineRequest request, boolean stream, Map<String, String> metadata, Instant recordTime)
+    record Accepted(String id, EngineRequest request, boolean stream, Map<String, String> metadata, Instant recordTime)
             implements AdmissionResult {
     }
 

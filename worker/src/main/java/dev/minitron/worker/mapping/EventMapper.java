@@ -54,6 +54,20 @@ public class EventMapper {
                 model, worker, error, request.metadata(), logprobs);
     }
 
+    /** The same completion without its per-token logprobs (they made the record too large). */
+    public CompletionEvent withoutLogprobs(CompletionEvent c) {
+        return new CompletionEvent(c.id(), c.attempt(), c.text(), c.finishReason(), c.usage(), c.timing(), c.model(),
+                c.worker(), c.error(), c.metadata(), null);
+    }
+
+    /** An error completion in place of one that cannot fit in a record. */
+    public CompletionEvent tooLarge(CompletionEvent c, int bytes, int limit) {
+        var error = new CompletionEvent.ErrorInfo(ErrorCode.INTERNAL, "the completion is " + bytes
+                + " bytes, more than one record may hold (" + limit + "); lower max_tokens or logprobs");
+        return new CompletionEvent(c.id(), c.attempt(), "", FinishReason.ERROR, c.usage(), c.timing(), c.model(),
+                c.worker(), error, c.metadata(), null);
+    }
+
     private TokenLogprob logprob(TokenLogprobs l) {
         List<TokenLogprob.Alternative> top = new ArrayList<>(l.topTokenIds().length);
         for (int i = 0; i < l.topTokenIds().length; i++) {

@@ -11,11 +11,13 @@ import dev.minitron.schemas.decode.PromptDecoder;
 import dev.minitron.worker.config.WorkerConfig;
 import dev.minitron.worker.engine.EngineHolder;
 import dev.minitron.worker.engine.WorkerIdentity;
+import dev.minitron.worker.kafka.InFlight;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Turns one prompt record into an engine request, or into an error event that says exactly what
@@ -59,9 +61,11 @@ public class RequestAdmission {
             int[] ids = prompt.prompt() != null ? tokenizer.encode(prompt.prompt()) : prompt.promptTokenIds().toArray();
             Instant recordTime = Instant.ofEpochMilli(Math.max(0, record.timestamp()));
             Instant deadline = prompt.expiresAt(recordTime).orElse(null);
-            var request = new EngineRequest(prompt.id(), ids, params, prompt.priorityOrDefault(), deadline);
+            String engineId = InFlight.engineRequestId(prompt.id(),
+                    new TopicPartition(record.topic(), record.partition()), record.offset());
+            var request = new EngineRequest(engineId, ids, params, prompt.priorityOrDefault(), deadline);
             Map<String, String> metadata = prompt.metadata();
-            return new AdmissionResult.Accepted(request, prompt.streaming(), metadata, recordTime);
+            return new AdmissionResult.Accepted(prompt.id(), request, prompt.streaming(), metadata, recordTime);
         } catch (IllegalArgumentException e) {
             return reject(record, prompt.id(), ErrorCode.VALUE_OUT_OF_RANGE, e.getMessage());
         }

@@ -17,16 +17,17 @@ class OffsetTrackerTest {
     @Test
     void watermarkStopsAtTheLowestUnansweredOffset() {
         OffsetTracker t = new OffsetTracker();
+        long g = 0;
         for (long o = 10; o < 15; o++) {
-            t.track(P0, o);
+            g = t.track(P0, o);
         }
-        t.ack(P0, 11);
-        t.ack(P0, 12);
+        t.ack(P0, 11, g);
+        t.ack(P0, 12, g);
         assertThat(t.watermark(P0)).isEqualTo(10);
-        t.ack(P0, 10);
+        t.ack(P0, 10, g);
         assertThat(t.watermark(P0)).isEqualTo(13);
-        t.ack(P0, 14);
-        t.ack(P0, 13);
+        t.ack(P0, 14, g);
+        t.ack(P0, 13, g);
         assertThat(t.watermark(P0)).isEqualTo(15);
         assertThat(t.numPending()).isZero();
     }
@@ -35,21 +36,46 @@ class OffsetTrackerTest {
     void committableOffersOnlyWatermarksThatMoved() {
         OffsetTracker t = new OffsetTracker();
         t.track(P0, 0);
-        t.track(P1, 5);
+        long g1 = t.track(P1, 5);
         assertThat(t.takeCommittable()).containsOnlyKeys(P0, P1);
         assertThat(t.takeCommittable()).isEmpty();
-        t.ack(P1, 5);
+        t.ack(P1, 5, g1);
         var commit = t.takeCommittable();
         assertThat(commit).containsOnlyKeys(P1);
         assertThat(commit.get(P1).offset()).isEqualTo(6);
     }
 
     @Test
+    void aFailedCommitIsSentAgain() {
+        OffsetTracker t = new OffsetTracker();
+        long g = t.track(P0, 0);
+        t.ack(P0, 0, g);
+        var first = t.takeCommittable();
+        t.commitFailed(first);
+        assertThat(t.takeCommittable()).isEqualTo(first);
+        t.committed(first);
+        assertThat(t.takeCommittable()).isEmpty();
+        assertThat(t.watermarks(java.util.List.of(P0)).get(P0).offset()).isEqualTo(1);
+    }
+
+    @Test
+    void aLateAnswerFromAnEarlierAssignmentDoesNotCountForTheRedeliveredRecord() {
+        OffsetTracker t = new OffsetTracker();
+        long before = t.track(P0, 7);
+        t.remove(P0);                       // revoked, then assigned again
+        long after = t.track(P0, 7);        // the record is redelivered
+        t.ack(P0, 7, before);               // the old attempt's answer lands late
+        assertThat(t.watermark(P0)).isEqualTo(7);
+        t.ack(P0, 7, after);
+        assertThat(t.watermark(P0)).isEqualTo(8);
+    }
+
+    @Test
     void ackForARemovedPartitionIsIgnored() {
         OffsetTracker t = new OffsetTracker();
-        t.track(P0, 3);
+        long g = t.track(P0, 3);
         t.remove(P0);
-        t.ack(P0, 3);
+        t.ack(P0, 3, g);
         assertThat(t.watermark(P0)).isEqualTo(-1);
     }
 
@@ -59,14 +85,15 @@ class OffsetTrackerTest {
         for (int round = 0; round < 200; round++) {
             OffsetTracker t = new OffsetTracker();
             List<Long> offsets = new ArrayList<>();
+            long g = 0;
             for (long o = 0; o < 50; o++) {
-                t.track(P0, o);
+                g = t.track(P0, o);
                 offsets.add(o);
             }
             Collections.shuffle(offsets, random);
             java.util.Set<Long> answered = new java.util.HashSet<>();
             for (long o : offsets) {
-                t.ack(P0, o);
+                t.ack(P0, o, g);
                 answered.add(o);
                 long w = t.watermark(P0);
                 for (long below = 0; below < w; below++) {
