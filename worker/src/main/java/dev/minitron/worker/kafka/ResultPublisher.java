@@ -71,7 +71,13 @@ public class ResultPublisher {
                     }
                 }
                 case RequestOutput.Finished finished -> {
-                    byte[] value = completionBytes(mapper.completion(request, finished));
+                    byte[] value;
+                    try {
+                        value = completionBytes(mapper.completion(request, finished));
+                    } catch (RuntimeException e) {
+                        failed(topics.completions(), true, e);   // no answer: the prompt stays uncommitted
+                        return;
+                    }
                     send(topics.completions(), request.id(), value, () -> onAnswered.accept(request));
                 }
             }

@@ -1,0 +1,55 @@
+package dev.minitron.worker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.minitron.worker.e2e.WorkerTestResources;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/** The bundled CLI against a real broker and a real worker, as a user runs it. */
+@QuarkusTest
+@QuarkusTestResource(value = WorkerTestResources.class, restrictToAnnotatedClass = true)
+class CliAgainstWorkerTest {
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private Run cli(String... args) {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        int code = new MinitronCli(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void generateStreamsTheAnswerAndSummarisesTheCompletion() {
+        Run run = cli("generate", "--bootstrap", bootstrap, "--id", "cli-gen", "--prompt", "Hello there",
+                "--max-tokens", "8", "--temperature", "0", "--timeout", "60s");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err()).contains("finish_reason=").contains("completion_tokens=8");
+    }
+
+    @Test
+    void generateExitsWithOneWhenThePromptIsRejected() {
+        Run run = cli("generate", "--bootstrap", bootstrap, "--id", "cli-bad", "--prompt", "x",
+                "--temperature", "9", "--timeout", "60s");
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).contains("value_out_of_range").contains("temperature");
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        Run run = cli("frobnicate");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("unknown command");
+    }
+}
