@@ -108,12 +108,13 @@ public final class EngineCore {
         scheduler.add(seq);
     }
 
-    /** Ends a request at the next step boundary; unknown ids are ignored. */
-    public void abort(String requestId, FinishReason reason) {
+    /** Ends a request at the next step boundary. Returns false for an id the engine does not hold. */
+    public boolean abort(String requestId, FinishReason reason) {
         Sequence seq = byId.get(requestId);
         if (seq != null) {
             end(seq, reason, seq.output().finishExternally(), null, null);
         }
+        return seq != null;
     }
 
     /** Runs one step. Returns false when there was nothing to do. */

@@ -32,4 +32,8 @@ public record EngineRequest(
     public EngineRequest(String requestId, int[] promptTokenIds, SamplingParams params) {
         this(requestId, promptTokenIds, params, 0, null);
     }
+
+    public EngineRequest withRequestId(String id) {
+        return new EngineRequest(id, promptTokenIds, params, priority, deadline);
+    }
 }

@@ -2,6 +2,8 @@ package dev.minitron.engine;
 
 import dev.minitron.engine.backend.Backend;
 import dev.minitron.engine.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -32,6 +34,7 @@ public final class LlmEngine implements AutoCloseable {
     private final EngineCore core;
     private final BlockingQueue<Submission> inbox;
     private final ConcurrentLinkedQueue<Abort> aborts = new ConcurrentLinkedQueue<>();
+    private final List<Abort> lateAborts = new ArrayList<>();   // engine thread only
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long heartbeatNanos = System.nanoTime();
@@ -118,14 +121,25 @@ public final class LlmEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * New requests first, then aborts. An abort for an id not (yet) inside may have overtaken its
+     * request between the two queues, so it is kept for one more round.
+     */
     private void takeCommands() {
         Submission s;
         while ((s = inbox.poll()) != null) {
             core.add(s.request(), s.sink());
         }
+        List<Abort> missed = List.copyOf(lateAborts);
+        lateAborts.clear();
+        for (Abort a : missed) {
+            core.abort(a.requestId(), a.reason());
+        }
         Abort a;
         while ((a = aborts.poll()) != null) {
-            core.abort(a.requestId(), a.reason());
+            if (!core.abort(a.requestId(), a.reason())) {
+                lateAborts.add(a);
+            }
         }
     }
 

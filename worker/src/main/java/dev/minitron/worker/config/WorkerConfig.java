@@ -86,6 +86,10 @@ public interface WorkerConfig {
 
         @WithDefault("100ms")
         Duration pollTimeout();
+
+        /** A cancel applies to its id for this long: it stops a prompt that arrives after it, too. */
+        @WithDefault("10m")
+        Duration cancelWindow();
     }
 
     interface Worker {

@@ -13,7 +13,7 @@ import org.apache.kafka.common.TopicPartition;
  *
  * @param id              the prompt's id (the record key of every answer); null for a record too
  *                        broken to have one
- * @param engineRequestId unique per attempt ({@code id@partition:offset}), so an aborted attempt
+ * @param engineRequestId unique per admission ({@code id@partition:offset#n}), so an aborted attempt
  *                        still inside the engine never collides with its redelivery
  * @param generation      the OffsetTracker token of the assignment the record was read in
  */

@@ -11,7 +11,6 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Kafka client settings: every {@code kafka.*} property (bootstrap servers, security, …) plus the
@@ -40,6 +39,16 @@ public class KafkaSettings {
         return props;
     }
 
+    /** A consumer outside any group (assigned partitions, nothing committed): for the cancels topic. */
+    public Map<String, Object> groupless() {
+        Map<String, Object> props = base();
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return props;
+    }
+
     /** The largest record the producer sends ({@code max.request.size}, 1 MiB unless set). */
     public int maxRecordBytes() {
         Object v = common.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
@@ -54,7 +63,7 @@ public class KafkaSettings {
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
         // A send runs on the engine thread: never let a missing topic or a full buffer stall it for a minute.
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return props;
     }

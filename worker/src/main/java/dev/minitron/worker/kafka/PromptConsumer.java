@@ -51,11 +51,15 @@ public class PromptConsumer {
     private final Set<TopicPartition> paused = new HashSet<>();
     private volatile boolean running;
     private volatile boolean joined;
+    private final java.util.concurrent.atomic.AtomicLong admissions = new java.util.concurrent.atomic.AtomicLong();
     private KafkaConsumer<byte[], byte[]> consumer;   // poll thread only
-    private Thread thread;
+    private volatile Thread thread;
+
+    private final CancelRegistry cancels;
 
     public PromptConsumer(WorkerConfig config, KafkaSettings settings, ResultPublisher publisher,
-                          RequestAdmission admission, EngineHolder engineHolder) {
+                          RequestAdmission admission, EngineHolder engineHolder, CancelRegistry cancels) {
+        this.cancels = cancels;
         this.config = config;
         this.settings = settings;
         this.publisher = publisher;
@@ -92,6 +96,17 @@ public class PromptConsumer {
         return inFlight.size();
     }
 
+    /**
+     * Aborts the request with this prompt id if this worker is generating it (any thread). The
+     * engine answers it {@code cancelled} within one step; its offset commits like any answer.
+     */
+    public void cancel(String id) {
+        InFlight request = inFlight.get(id);
+        if (request != null && !request.revoked()) {
+            engine.abort(request.engineRequestId(), FinishReason.CANCELLED);
+        }
+    }
+
     private void run() {
         int max = config.consumer().maxInFlight();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer(config.consumer().groupId(),
@@ -120,29 +135,45 @@ public class PromptConsumer {
 
     private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        if (inFlight.size() >= config.consumer().maxInFlight()) {
+            handBack(c, tp, r.offset());   // the cap is exact, whatever the size of the poll batch
+            return;
+        }
         Set<String> busyIds = inFlight.keySet();
         AdmissionResult result = admission.admit(r, busyIds);
         if (result instanceof AdmissionResult.Rejected rejected) {
             long generation = tracker.track(tp, r.offset());
             InFlight record = InFlight.rejected(tp, r.offset(), generation, r.timestamp());
-            publisher.error(rejected.error(), () -> answered.add(record));
+            publisher.error(rejected.error(), r.key(), () -> answered.add(record));
             return;
         }
         var accepted = (AdmissionResult.Accepted) result;
         long generation = tracker.track(tp, r.offset());
-        InFlight request = new InFlight(tp, r.offset(), generation, accepted.id(), accepted.request().requestId(), 1,
+        // The engine id is unique per admission: a redelivery of the same record never meets an
+        // aborted earlier attempt that is still inside the engine.
+        var engineRequest = accepted.request().withRequestId(accepted.request().requestId() + "#"
+                + admissions.incrementAndGet());
+        InFlight request = new InFlight(tp, r.offset(), generation, accepted.id(), engineRequest.requestId(), 1,
                 accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli());
         inFlight.put(request.id(), request);
         try {
-            engine.addRequest(accepted.request(), publisher.sinkFor(request, answered::add));
+            engine.addRequest(engineRequest, publisher.sinkFor(request, answered::add));
+            if (cancels.contains(request.id(), System.currentTimeMillis())) {
+                engine.abort(request.engineRequestId(), FinishReason.CANCELLED);   // cancelled before it started
+            }
         } catch (RejectedExecutionException | IllegalStateException notTaken) {
             // Queue full (or engine stopping): give the record back to Kafka and wait.
             inFlight.remove(request.id(), request);
             tracker.untrackLast(tp, r.offset());
-            c.seek(tp, r.offset());
-            c.pause(List.of(tp));
-            paused.add(tp);
+            handBack(c, tp, r.offset());
         }
+    }
+
+    /** Seeks the partition back to this record and pauses it: Kafka keeps it until there is room. */
+    private void handBack(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long offset) {
+        c.seek(tp, offset);
+        c.pause(List.of(tp));
+        paused.add(tp);
     }
 
     private void takeAnswers() {
@@ -205,7 +236,9 @@ public class PromptConsumer {
     private void drain(KafkaConsumer<byte[], byte[]> c) {
         c.pause(c.assignment());
         long deadline = System.nanoTime() + config.worker().shutdownGrace().toNanos();
-        while (!inFlight.isEmpty() && engine.stats().alive() && System.nanoTime() < deadline) {
+        // Wait for generations and for error events still waiting for the broker's acknowledgement.
+        while ((!inFlight.isEmpty() || tracker.numPending() > 0) && engine.stats().alive()
+                && System.nanoTime() < deadline) {
             c.poll(Duration.ofMillis(50));   // keeps the group membership alive while paused
             takeAnswers();
             commitAsync(c);

@@ -35,7 +35,7 @@ public class ResultPublisher {
     /** Room for the key, headers and record overhead within {@code max.request.size}. */
     private static final int RECORD_OVERHEAD = 16 * 1024;
 
-    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaProducer<byte[], byte[]> producer;
     private final WorkerConfig.Topics topics;
     private final EventMapper mapper;
     private final ObjectWriter json = WireJson.writer();
@@ -67,7 +67,7 @@ public class ResultPublisher {
                 case RequestOutput.TokenDelta delta -> {
                     var event = mapper.token(request, delta);   // also gathers logprobs for the completion
                     if (request.stream()) {
-                        send(topics.tokens(), request.id(), bytes(event), null);
+                        send(topics.tokens(), key(request.id()), bytes(event), null);
                     }
                 }
                 case RequestOutput.Finished finished -> {
@@ -78,14 +78,23 @@ public class ResultPublisher {
                         failed(topics.completions(), true, e);   // no answer: the prompt stays uncommitted
                         return;
                     }
-                    send(topics.completions(), request.id(), value, () -> onAnswered.accept(request));
+                    send(topics.completions(), key(request.id()), value, () -> onAnswered.accept(request));
                 }
             }
         };
     }
 
-    public void error(ErrorEvent event, Runnable onAcknowledged) {
-        send(topics.errors(), event.id(), bytes(event), onAcknowledged);
+    /**
+     * Publishes an error event keyed by the prompt's id, or — when no id could be read — by the
+     * rejected record's own key, so a client filtering on the key it sent still sees the answer.
+     */
+    public void error(ErrorEvent event, byte[] recordKey, Runnable onAcknowledged) {
+        byte[] k = event.id() != null ? key(event.id()) : recordKey;
+        send(topics.errors(), k, bytes(event), onAcknowledged);
+    }
+
+    private static byte[] key(String id) {
+        return id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private byte[] completionBytes(CompletionEvent c) {
@@ -106,7 +115,7 @@ public class ResultPublisher {
         }
     }
 
-    private void send(String topic, String key, byte[] value, Runnable onAcknowledged) {
+    private void send(String topic, byte[] key, byte[] value, Runnable onAcknowledged) {
         boolean terminal = onAcknowledged != null;
         try {
             producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {

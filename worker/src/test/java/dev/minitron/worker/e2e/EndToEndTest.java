@@ -206,12 +206,45 @@ class EndToEndTest {
         }
     }
 
+    @Test
+    void errorForARecordWithoutAnIdIsKeyedByTheRecordsOwnKey() throws Exception {
+        send("keyed-no-id", "{\"prompt\":\"Hi\"}");
+        var events = outputs.awaitFor("keyed-no-id", hasEventOn(Topics.ERRORS), WAIT);
+        JsonNode error = on(events, Topics.ERRORS).getFirst();
+        assertThat(error.get("code").asText()).isEqualTo("invalid_request");
+        assertThat(error.get("id").isNull()).isTrue();
+    }
+
+    @Test
+    void cancelStopsARunningGeneration() throws Exception {
+        send("cancel-me", "{\"id\":\"cancel-me\",\"prompt\":\"Keep going\",\"max_tokens\":480,\"ignore_eos\":true}");
+        outputs.awaitFor("cancel-me", hasEventOn(Topics.TOKENS), WAIT);
+        sendTo(Topics.CANCELS, "cancel-me", "{\"id\":\"cancel-me\"}");
+        JsonNode c = completion("cancel-me");
+        assertThat(c.get("finish_reason").asText()).isEqualTo("cancelled");
+        assertThat(c.get("usage").get("completion_tokens").asInt()).isLessThan(480);
+    }
+
+    @Test
+    void cancelThatArrivesFirstStopsThePromptFromRunning() throws Exception {
+        sendTo(Topics.CANCELS, "cancel-early", "{\"id\":\"cancel-early\"}");
+        Thread.sleep(500);   // the worker reads cancels within a poll; a prompt may arrive any time later
+        send("cancel-early", "{\"id\":\"cancel-early\",\"prompt\":\"Never mind\",\"max_tokens\":200,\"ignore_eos\":true}");
+        JsonNode c = completion("cancel-early");
+        assertThat(c.get("finish_reason").asText()).isEqualTo("cancelled");
+        assertThat(c.get("usage").get("completion_tokens").asInt()).isLessThanOrEqualTo(1);
+    }
+
     private JsonNode completion(String id) {
         return on(outputs.awaitFor(id, hasEventOn(Topics.COMPLETIONS), WAIT), Topics.COMPLETIONS).getFirst();
     }
 
     private RecordMetadata send(String key, String json) throws Exception {
-        return producer.send(new ProducerRecord<>(Topics.PROMPTS, key, json.getBytes(StandardCharsets.UTF_8)))
+        return sendTo(Topics.PROMPTS, key, json);
+    }
+
+    private RecordMetadata sendTo(String topic, String key, String json) throws Exception {
+        return producer.send(new ProducerRecord<>(topic, key, json.getBytes(StandardCharsets.UTF_8)))
                 .get(10, TimeUnit.SECONDS);
     }
 
