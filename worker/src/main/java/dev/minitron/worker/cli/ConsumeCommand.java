@@ -17,9 +17,10 @@ final class ConsumeCommand {
 
     static final String USAGE = """
             usage: minitron consume [--bootstrap HOST:PORT] [--id ID] [--from-beginning]
-                                    [--topics tokens,completions,errors] [--pretty] [--max N]
+                                    [--topics tokens,completions,errors] [--pretty] [--max N] [--follow]
               Prints each event as one JSON line {topic, partition, offset, timestamp, key, headers,
               value}, or with --pretty as one line of text, until Ctrl-C (or N events with --max).
+              With --id it stops after that request's completion or error event (unless --follow).
               Topics may be short names (prompts, tokens, completions, errors, cancels) or full names.
               Without --from-beginning only new events are shown.
             """;
@@ -40,6 +41,7 @@ final class ConsumeCommand {
         String id = args.get("--id").orElse(null);
         boolean pretty = args.flag("--pretty");
         long max = args.integer("--max", 0);
+        boolean untilAnswered = id != null && !args.flag("--follow");
         String bootstrap = MinitronCli.bootstrap(args);
 
         var consumer = KafkaClients.consumer(bootstrap);
@@ -52,14 +54,16 @@ final class ConsumeCommand {
         long shown = 0;
         try (consumer) {
             KafkaClients.assignAll(consumer, topics, args.flag("--from-beginning"), bootstrap);
-            while (max == 0 || shown < max) {
+            boolean answered = false;
+            while (!answered && (max == 0 || shown < max)) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     JsonNode value = EventFormat.value(record);
                     if (id != null && !id.equals(EventFormat.id(record, value))) {
                         continue;
                     }
                     out.println(pretty ? EventFormat.pretty(record, value) : EventFormat.envelope(record, value));
-                    if (max > 0 && ++shown >= max) {
+                    answered = untilAnswered && (record.topic().endsWith("completions") || record.topic().endsWith("errors"));
+                    if (answered || (max > 0 && ++shown >= max)) {
                         break;
                     }
                 }

@@ -80,7 +80,7 @@ public final class MinitronCli {
             Args args = switch (command) {
                 case "produce" -> Args.parse(rest, union(SAMPLING, Set.of("--topic")), Set.of("--help"));
                 case "consume" -> Args.parse(rest, Set.of("--bootstrap", "--id", "--topics", "--max"),
-                        Set.of("--from-beginning", "--pretty", "--help"));
+                        Set.of("--from-beginning", "--pretty", "--follow", "--help"));
                 case "generate" -> Args.parse(rest, union(SAMPLING, Set.of("--timeout")), Set.of("--help"));
                 default -> Args.parse(rest, Set.of("--bootstrap", "--partitions"), Set.of("--help"));
             };

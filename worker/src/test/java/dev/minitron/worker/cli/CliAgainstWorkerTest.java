@@ -47,6 +47,15 @@ class CliAgainstWorkerTest {
     }
 
     @Test
+    void produceThenConsumeByIdStopsAtTheAnswer() {
+        Run produced = cli("produce", "--bootstrap", bootstrap, "--id", "cli-pc", "--prompt", "Hi", "--max-tokens", "3");
+        assertThat(produced.code()).as(produced.err()).isZero();
+        Run consumed = cli("consume", "--bootstrap", bootstrap, "--id", "cli-pc", "--from-beginning", "--pretty");
+        assertThat(consumed.code()).isZero();
+        assertThat(consumed.out()).contains("completions").contains("cli-pc");
+    }
+
+    @Test
     void unknownCommandIsAUsageError() {
         Run run = cli("frobnicate");
         assertThat(run.code()).isEqualTo(2);
