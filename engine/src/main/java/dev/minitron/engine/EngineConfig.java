@@ -37,19 +37,11 @@ public record EngineConfig(
         return new EngineConfig(v, maxNumBatchedTokens, maxModelLen, blockSize, kvCacheBytes, maxQueuedRequests);
     }
 
-    public EngineConfig withMaxNumBatchedTokens(int v) {
-        return new EngineConfig(maxNumSeqs, v, maxModelLen, blockSize, kvCacheBytes, maxQueuedRequests);
-    }
-
     public EngineConfig withKvCacheBytes(long v) {
         return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLen, blockSize, v, maxQueuedRequests);
     }
 
     public EngineConfig withBlockSize(int v) {
         return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLen, v, kvCacheBytes, maxQueuedRequests);
-    }
-
-    public EngineConfig withMaxModelLen(int v) {
-        return new EngineConfig(maxNumSeqs, maxNumBatchedTokens, v, blockSize, kvCacheBytes, maxQueuedRequests);
     }
 }

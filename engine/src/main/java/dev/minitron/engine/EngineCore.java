@@ -69,10 +69,6 @@ public final class EngineCore {
         return scheduler.hasWork();
     }
 
-    public boolean contains(String requestId) {
-        return byId.containsKey(requestId);
-    }
-
     /** Admits a request, or answers it at once with an error if it can never run. */
     public void add(EngineRequest request, RequestSink sink) {
         long now = System.nanoTime();
@@ -212,8 +208,17 @@ public final class EngineCore {
             return;
         }
         Instant now = Instant.now();
-        for (Sequence seq : List.copyOf(byId.values())) {
+        List<Sequence> expired = null;   // allocated only in a step where something expires
+        for (Sequence seq : byId.values()) {
             if (seq.deadline() != null && now.isAfter(seq.deadline())) {
+                if (expired == null) {
+                    expired = new java.util.ArrayList<>();
+                }
+                expired.add(seq);
+            }
+        }
+        if (expired != null) {
+            for (Sequence seq : expired) {
                 end(seq, FinishReason.TIMEOUT, seq.output().finishExternally(), null, null);
             }
         }

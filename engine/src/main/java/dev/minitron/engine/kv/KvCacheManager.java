@@ -30,10 +30,6 @@ public final class KvCacheManager {
         return pool.numFreeBlocks();
     }
 
-    public double usage() {
-        return pool.usage();
-    }
-
     public int blocksFor(int numTokens) {
         return (numTokens + blockSize - 1) / blockSize;
     }

@@ -50,9 +50,9 @@ public final class InFlight {
         return new InFlight(partition, offset, generation, null, null, 0, false, Map.of(), recordTimeMillis);
     }
 
-    /** The engine request id for a prompt read at this place. */
-    public static String engineRequestId(String id, TopicPartition partition, long offset) {
-        return id + "@" + partition + ":" + offset;
+    /** The engine request id of one admission of the prompt read at this place. */
+    public static String engineRequestId(String id, TopicPartition partition, long offset, long admission) {
+        return id + "@" + partition + ":" + offset + "#" + admission;
     }
 
     public TopicPartition partition() { return partition; }

@@ -151,8 +151,8 @@ public class PromptConsumer {
         long generation = tracker.track(tp, r.offset());
         // The engine id is unique per admission: a redelivery of the same record never meets an
         // aborted earlier attempt that is still inside the engine.
-        var engineRequest = accepted.request().withRequestId(accepted.request().requestId() + "#"
-                + admissions.incrementAndGet());
+        var engineRequest = accepted.request().withRequestId(
+                InFlight.engineRequestId(accepted.id(), tp, r.offset(), admissions.incrementAndGet()));
         InFlight request = new InFlight(tp, r.offset(), generation, accepted.id(), engineRequest.requestId(), 1,
                 accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli());
         inFlight.put(request.id(), request);

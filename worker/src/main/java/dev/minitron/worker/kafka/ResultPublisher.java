@@ -99,12 +99,14 @@ public class ResultPublisher {
 
     private byte[] completionBytes(CompletionEvent c) {
         byte[] value = bytes(c);
-        if (value.length <= maxValueBytes || c.logprobs() == null) {
-            return value.length <= maxValueBytes ? value : bytes(mapper.tooLarge(c, value.length, maxValueBytes));
+        if (value.length > maxValueBytes && c.logprobs() != null) {
+            LOG.warnf("completion of %s is %d bytes: sent without logprobs", c.id(), value.length);
+            value = bytes(mapper.withoutLogprobs(c));
         }
-        LOG.warnf("completion of %s is %d bytes: sent without logprobs", c.id(), value.length);
-        byte[] lean = bytes(mapper.withoutLogprobs(c));
-        return lean.length <= maxValueBytes ? lean : bytes(mapper.tooLarge(c, lean.length, maxValueBytes));
+        if (value.length > maxValueBytes) {
+            value = bytes(mapper.tooLarge(c, value.length, maxValueBytes));
+        }
+        return value;
     }
 
     private byte[] bytes(WireEvent event) {

@@ -9,7 +9,7 @@ import java.util.Map;
 public sealed interface AdmissionResult {
 
     /**
-     * @param id         the prompt's id; {@code request.requestId()} is the per-attempt engine id
+     * @param id         the prompt's id (also the request's id until the consumer names the admission)
      * @param recordTime the prompt record's timestamp: the origin of the completion's timing
      */
     record Accepted(String id, EngineRequest request, boolean stream, Map<String, String> metadata, Instant recordTime)

@@ -11,13 +11,11 @@ import dev.minitron.schemas.decode.PromptDecoder;
 import dev.minitron.worker.config.WorkerConfig;
 import dev.minitron.worker.engine.EngineHolder;
 import dev.minitron.worker.engine.WorkerIdentity;
-import dev.minitron.worker.kafka.InFlight;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Turns one prompt record into an engine request, or into an error event that says exactly what
@@ -61,9 +59,8 @@ public class RequestAdmission {
             int[] ids = prompt.prompt() != null ? tokenizer.encode(prompt.prompt()) : prompt.promptTokenIds().toArray();
             Instant recordTime = Instant.ofEpochMilli(Math.max(0, record.timestamp()));
             Instant deadline = prompt.expiresAt(recordTime).orElse(null);
-            String engineId = InFlight.engineRequestId(prompt.id(),
-                    new TopicPartition(record.topic(), record.partition()), record.offset());
-            var request = new EngineRequest(engineId, ids, params, prompt.priorityOrDefault(), deadline);
+            // Named by the prompt id here; PromptConsumer gives it its unique per-admission engine id.
+            var request = new EngineRequest(prompt.id(), ids, params, prompt.priorityOrDefault(), deadline);
             Map<String, String> metadata = prompt.metadata();
             return new AdmissionResult.Accepted(prompt.id(), request, prompt.streaming(), metadata, recordTime);
         } catch (IllegalArgumentException e) {

@@ -2,14 +2,13 @@ package dev.minitron.worker.e2e;
 
 import dev.minitron.engine.tiny.TinyCheckpoint;
 import dev.minitron.engine.tiny.TinyPreset;
-import dev.minitron.worker.dev.DevBroker;
 import dev.minitron.worker.dev.TopicSetup;
+import dev.minitron.worker.testing.TemporaryKafka;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -18,20 +17,16 @@ import java.util.Map;
  */
 public class WorkerTestResources implements QuarkusTestResourceLifecycleManager {
 
-    private DevBroker broker;
-    private Path dir;
+    private TemporaryKafka kafka;
 
     @Override
     public Map<String, String> start() {
         try {
-            dir = Files.createTempDirectory("minitron-e2e");
-            Path model = dir.resolve("tiny-model");
+            Path model = Files.createTempDirectory("minitron-e2e").resolve("tiny-model");
             TinyCheckpoint.write(model, TinyPreset.TINY, 1234);
-            broker = DevBroker.start(DevBroker.Options.inDirectory(dir.resolve("kafka")))
-                    .awaitReady(Duration.ofSeconds(60));
-            TopicSetup.ensureTopics(broker.bootstrapServers(), TopicSetup.DEFAULT_PARTITIONS);
+            kafka = TemporaryKafka.start(TopicSetup.DEFAULT_PARTITIONS);
             return Map.of(
-                    "kafka.bootstrap.servers", broker.bootstrapServers(),
+                    "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "minitron.model.path", model.toString(),
                     "minitron.worker.id", "e2e-worker",
                     "minitron.worker.shutdown-grace", "5s",
@@ -43,8 +38,8 @@ public class WorkerTestResources implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public void stop() {
-        if (broker != null) {
-            broker.close();
+        if (kafka != null) {
+            kafka.close();
         }
     }
 }
