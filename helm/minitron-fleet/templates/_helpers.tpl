@@ -207,7 +207,7 @@ the JAAS line picks the credentials up by Kubernetes' $(VAR) expansion. (dict "c
 {{- end }}
 {{- range $name, $value := $k.extraProperties }}
 - name: {{ printf "KAFKA_%s" ($name | upper | replace "." "_" | replace "-" "_") }}
-  value: {{ $value | toString | quote }}
+  value: {{ include "minitron-fleet.scalar" $value | quote }}
 {{- end }}
 {{- end -}}
 
@@ -241,4 +241,13 @@ scaleUp:
     - type: Percent
       value: 100
       periodSeconds: 60
+{{- end -}}
+
+{{/* A values scalar as text; whole numbers stay whole (YAML numbers arrive as float64). */}}
+{{- define "minitron-fleet.scalar" -}}
+{{- if and (kindIs "float64" .) (eq (float64 (int64 .)) .) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
 {{- end -}}

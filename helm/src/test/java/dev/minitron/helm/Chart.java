@@ -50,6 +50,14 @@ final class Chart {
         return command.call();
     }
 
+    /** NOTES.txt as {@code helm install} prints it (a client-only dry run: no cluster involved). */
+    static String notes(String valuesYaml) {
+        String output = new Helm(DIR).install().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION)
+                .clientOnly().dryRun().withValuesFile(write(REQUIRED_VALUES)).withValuesFile(write(valuesYaml))
+                .call().getOutput();
+        return output.substring(output.indexOf("NOTES:"));
+    }
+
     static String read(String relative) {
         try {
             return Files.readString(DIR.resolve(relative));
