@@ -137,7 +137,8 @@ app.kubernetes.io/component: {{ .component }}
 {{/*
 Kafka client settings as environment variables. The worker (Quarkus) turns every KAFKA_* variable
 into a kafka.* client property: lower case, "_" becomes ".". Secrets are referenced, never inlined;
-the JAAS line picks the credentials up by Kubernetes' $(VAR) expansion. (dict "ctx" $ "job" bool)
+the JAAS line picks the credentials up by Kubernetes' $(VAR) expansion. SASL_USERNAME/SASL_PASSWORD
+carry neither a KAFKA_ nor a MINITRON_ prefix, so no config root reads them. (dict "ctx" $ "job" bool)
 */}}
 {{- define "minitron-fleet.kafka.env" -}}
 {{- $k := .ctx.Values.kafka -}}
