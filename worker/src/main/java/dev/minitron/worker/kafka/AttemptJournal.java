@@ -13,10 +13,10 @@ import java.util.TreeSet;
  * the partition reads on assignment, and it is written anyway, so the journal costs no extra topic.
  *
  * <p>The encoding is short text: {@code j1:} then runs separated by commas, each
- * {@code gap[+length][@attempt][d]} in base 36, where {@code gap} counts from the end of the
+ * {@code gap[+length][@attempt][!]} in base 36, where {@code gap} counts from the end of the
  * previous run (the first from the watermark), {@code length} defaults to 1, {@code attempt} to 1,
- * and {@code d} marks offsets whose answer was already acknowledged. Example: watermark 100,
- * offsets 100–102 started once, 105 answered on its second attempt: {@code j1:0+3,2@2d}.
+ * and {@code !} marks offsets whose answer was already acknowledged. Example: watermark 100,
+ * offsets 100–102 started once, 105 answered on its second attempt: {@code j1:0+3,2@2!}.
  *
  * <p>The broker refuses metadata longer than {@code offset.metadata.max.bytes} (4096 by default), so
  * an encoding over {@code maxChars} is coarsened: neighbouring runs are merged, the merged run taking
@@ -180,7 +180,7 @@ public final class AttemptJournal {
                 sb.append('@').append(Integer.toString(r.attempt(), 36));
             }
             if (r.done()) {
-                sb.append('d');
+                sb.append('!');
             }
             end = r.to();
         }
@@ -200,7 +200,7 @@ public final class AttemptJournal {
         long end = watermark;
         try {
             for (String part : metadata.substring(PREFIX.length()).split(",")) {
-                boolean done = part.endsWith("d");
+                boolean done = part.endsWith("!");
                 String p = done ? part.substring(0, part.length() - 1) : part;
                 int attempt = 1;
                 int at = p.indexOf('@');
