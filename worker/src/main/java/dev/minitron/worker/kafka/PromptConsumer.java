@@ -135,13 +135,14 @@ public class PromptConsumer {
                     LOG.error("the engine has stopped: this worker gives its partitions back to the group");
                     break;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(config.consumer().pollTimeout())) {
+                var records = c.poll(config.consumer().pollTimeout());
+                takeAnswers();   // first: a record polled now may repeat an id answered meanwhile
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (!paused.containsKey(new TopicPartition(r.topic(), r.partition()))) {
                         handle(c, r);
                     }
                 }
                 startAll(c);
-                takeAnswers();
                 commitAsync(c);
                 applyBackpressure(c, max);
             }
