@@ -32,9 +32,12 @@ import org.jboss.logging.Logger;
 /**
  * Takes prompts from Kafka and hands them to the engine, on one thread that alone touches the
  * consumer. A prompt's offset is committed only after its terminal record (completion or error) is
- * acknowledged by the broker; each partition commits its contiguous watermark. Beyond
- * {@code maxInFlight} unanswered prompts the worker pauses its partitions and keeps polling, so the
+ * acknowledged by the broker; each partition commits its contiguous watermark, with the
+ * {@link AttemptJournal} of what was started beyond it, so a redelivery's attempt number is higher
+ * than any before. A prompt is taken only when the engine can hold it ({@code maxInFlight},
+ * {@link EngineCapacity}); otherwise its partition is rewound and paused and polling goes on, so the
  * backlog stays in Kafka and {@code max.poll.interval.ms} never expires because generation is slow.
+ * An id in flight or answered lately ({@link RecentAnswers}) is not generated twice.
  */
 @ApplicationScoped
 public class PromptConsumer {
@@ -202,7 +205,7 @@ public class PromptConsumer {
     }
 
     /** Marker: the very record answered before (same partition and offset), redelivered. */
-    private static final AdmissionResult SAME_RECORD = new AdmissionResult.Rejected(null);
+    private static final AdmissionResult SAME_RECORD = new AdmissionResult.Rejected(null);   // compared by identity only
 
     /**
      * A prompt whose id is being generated, or was answered within the idempotency window from
