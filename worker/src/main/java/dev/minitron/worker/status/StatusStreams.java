@@ -1,9 +1,12 @@
 package dev.minitron.worker.status;
 
 import dev.minitron.worker.config.WorkerConfig;
+import io.quarkus.arc.Arc;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.value.registry.ValueRegistry;
+import io.quarkus.vertx.http.HttpServer;
 import io.quarkus.vertx.http.HttpServerStart;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,6 +41,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -66,6 +70,7 @@ public class StatusStreams {
     private volatile KafkaStreams streams;
     private volatile StatusQueries queries;
     private volatile Thread starter;
+    private volatile HostInfo self;
     private Path temporaryStateDir;
 
     @Inject
@@ -85,12 +90,22 @@ public class StatusStreams {
         starter.start();
     }
 
-    /** The bound port: with port 0 (tests) the options say 0 and Quarkus has set the real one as a property. */
+    /**
+     * The bound port. With port 0 (tests) the options still say 0; Quarkus records the real one in
+     * its value registry, which it also exposes as configuration.
+     */
     void onHttpStart(@ObservesAsync HttpServerStart event) {
         int port = event.options().getPort();
+        boolean test = LaunchMode.current() == LaunchMode.TEST;
         if (port <= 0) {
-            String property = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
-            port = Integer.parseInt(System.getProperty(property, "0"));
+            var registry = Arc.container().select(ValueRegistry.class);
+            if (registry.isResolvable()) {
+                port = registry.get().getOrDefault(test ? HttpServer.HTTP_TEST_PORT : HttpServer.HTTP_PORT, 0);
+            }
+        }
+        if (port <= 0) {
+            port = ConfigProvider.getConfig()
+                    .getOptionalValue(test ? "quarkus.http.test-port" : "quarkus.http.port", Integer.class).orElse(0);
         }
         httpPort.complete(port);
     }
@@ -109,9 +124,6 @@ public class StatusStreams {
         KafkaStreams s = streams;
         if (s != null) {
             s.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(10)).leaveGroup(true));
-            if (temporaryStateDir != null) {
-                s.cleanUp();
-            }
         }
         if (temporaryStateDir != null) {
             deleteRecursively(temporaryStateDir);
@@ -132,6 +144,11 @@ public class StatusStreams {
         return f != null ? "the status view stopped: " + f : "the status view is starting; retry";
     }
 
+    /** This instance's {@code application.server}, once known. */
+    public HostInfo self() {
+        return self;
+    }
+
     public KafkaStreams.State state() {
         KafkaStreams s = streams;
         return s == null ? null : s.state();
@@ -149,6 +166,7 @@ public class StatusStreams {
         try {
             TopologySettings settings = settings();
             HostInfo self = new HostInfo(advertisedHost(), advertisedPort());
+            this.self = self;
             awaitTopics(settings);
             Properties props = streamsProperties(self);
             KafkaStreams s = new KafkaStreams(StatusTopology.build(settings), props);
@@ -266,7 +284,7 @@ public class StatusStreams {
         try {
             return httpPort.get(60, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+            return ConfigProvider.getConfig()
                     .getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
         }
     }

@@ -8,6 +8,7 @@ import dev.minitron.schemas.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,6 +52,9 @@ class StatusEndToEndTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    StatusStreams views;
 
     private final HttpClient http = HttpClient.newHttpClient();
     private KafkaProducer<String, byte[]> producer;
@@ -117,6 +121,12 @@ class StatusEndToEndTest {
         JsonNode error = pollUntil("requests/st-bad", s -> s.get("status").asText().equals("error"));
         assertThat(error.get("error_code").asText()).isEqualTo("invalid_json");
         assertThat(error.get("metered").asBoolean()).isFalse();
+    }
+
+    @Test
+    void theInstanceAdvertisesTheHttpPortItActuallyServesOn() {
+        assertThat(views.self().host()).isEqualTo("localhost");
+        assertThat(views.self().port()).isEqualTo(base.getPort());
     }
 
     @Test
