@@ -27,7 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -150,6 +153,19 @@ class TwoInstancesTest {
             JsonNode usage = awaitJson(asked.uri("/usage/tenant-0?from=0"), u -> u.get("requests").asLong() == 8);
             assertThat(usage.get("prompt_tokens").asLong()).isEqualTo(expectedPrompt);
             assertThat(usage.get("completion_tokens").asLong()).isEqualTo(16);
+        }
+    }
+
+    @Test
+    void theInternalTopicsAreTheOnesDocsStatusMdNames() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Set<String> internal = new TreeSet<>(admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            internal.removeIf(t -> !t.startsWith("two-instances-test-"));
+            assertThat(internal).containsExactlyInAnyOrder(
+                    "two-instances-test-minitron-status-store-changelog",
+                    "two-instances-test-usage-by-tenant-repartition",
+                    "two-instances-test-minitron-usage-store-changelog",
+                    "two-instances-test-usage-final-store-changelog");
         }
     }
 
