@@ -130,9 +130,9 @@ public class StatusStreams {
         }
     }
 
-    /** The queries of the running views, or null while they are not started. */
+    /** The queries of the views, or null while they are not started or after they failed. */
     public StatusQueries queries() {
-        return queries;
+        return failure == null ? queries : null;
     }
 
     /** Why the views cannot answer: disabled, starting, or failed (and how). */

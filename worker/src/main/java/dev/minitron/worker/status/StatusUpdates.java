@@ -12,7 +12,8 @@ import org.jboss.logging.Logger;
 /**
  * Reads the input topics' raw values into {@link StatusUpdate}s. Never throws: a value the view
  * cannot read becomes null and is skipped (a prompt still counts as seen, since the worker
- * answers even an unreadable prompt with an error event). Logs say which topic, never the value.
+ * answers even an unreadable prompt with an error event). Logs say which topic, never the value
+ * or a parser message that could quote it.
  */
 final class StatusUpdates {
 
@@ -68,7 +69,9 @@ final class StatusUpdates {
         try {
             return serde.deserialize(topic, value);
         } catch (RuntimeException e) {
-            LOG.warnf("status view skips an unreadable record on %s: %s", topic, e.getMessage());
+            // the reason's class only: a parser's message can quote the value (generated text)
+            Throwable reason = e.getCause() != null ? e.getCause() : e;
+            LOG.warnf("status view skips an unreadable record on %s (%s)", topic, reason.getClass().getSimpleName());
             return null;
         }
     }
