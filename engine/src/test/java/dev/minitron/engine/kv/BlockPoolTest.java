@@ -12,7 +12,7 @@ class BlockPoolTest {
 
     @Test
     void freshPoolHandsOutBlocksInOrderUntilEmpty() {
-        BlockPool pool = new BlockPool(3);
+        BlockPool pool = new BlockPool(3, 4);
         assertThat(pool.allocate()).isZero();
         assertThat(pool.allocate()).isEqualTo(1);
         assertThat(pool.allocate()).isEqualTo(2);
@@ -22,7 +22,7 @@ class BlockPoolTest {
 
     @Test
     void freedBlockReturnsOnlyWhenItsLastReferenceGoes() {
-        BlockPool pool = new BlockPool(2);
+        BlockPool pool = new BlockPool(2, 4);
         int b = pool.allocate();
         assertThat(pool.refCount(b)).isEqualTo(1);
         pool.free(b);
@@ -32,7 +32,7 @@ class BlockPoolTest {
 
     @Test
     void randomAllocateAndFreeKeepsTheCountsExact() {
-        BlockPool pool = new BlockPool(64);
+        BlockPool pool = new BlockPool(64, 4);
         Random random = new Random(7);
         List<Integer> held = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {

@@ -14,6 +14,7 @@ class SchedulerTest {
 
     private Sequence seq(String id, int promptLen, int priority) {
         int[] prompt = new int[promptLen];
+        java.util.Arrays.setAll(prompt, i -> 1000 * (int) arrivals + i);   // no shared prefixes
         var request = new EngineRequest(id, prompt, SamplingParams.greedy(8), priority, null);
         return new Sequence(request, out -> { }, arrivals++, System.nanoTime(), new SplittableRandom(1), null);
     }
