@@ -123,7 +123,11 @@ public final class EngineCore {
         return seq != null;
     }
 
-    /** Runs one step. Returns false when there was nothing to do. */
+    /**
+     * Runs one step. Returns false when the engine is idle. A step that scheduled nothing while
+     * work is held (a step that had to preempt everything) returns true so the loop does not wait
+     * for new requests; the watchdog bounds how often that can repeat.
+     */
     public boolean step() {
         expireDeadlines();
         long now = System.nanoTime();
@@ -132,9 +136,8 @@ public final class EngineCore {
         if (plan.isEmpty()) {
             if (scheduler.stalledSteps() >= WATCHDOG_STALLED_STEPS) {
                 failStalled();
-                return true;
             }
-            return false;
+            return scheduler.hasWork();
         }
         steps++;
         scheduledTokens += plan.totalTokens();

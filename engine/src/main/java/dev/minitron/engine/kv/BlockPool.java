@@ -10,7 +10,8 @@ import java.util.Arrays;
  * from the head, returning to either end and removing from the middle are all O(1) and allocate
  * nothing. Blocks are handed out in ascending order on a fresh pool.
  *
- * <p>Prefix cache (vLLM's automatic prefix caching, in spirit): a full, computed block may be
+ * <p>Prefix cache (vLLM's automatic prefix caching, docs.vllm.ai "Automatic Prefix Caching" design
+ * page, in spirit; unlike vLLM, hits are verified rather than trusted to a strong hash): a full, computed block may be
  * <em>registered</em> under the chained hash of its content. It keeps that identity after its last
  * reference goes: freed cached blocks join the free list's tail, plain ones its head, so allocation
  * takes useless blocks first and then evicts cached ones least recently used first. A hit on a free
