@@ -26,6 +26,13 @@ import java.util.SplittableRandom;
 public final class EngineCore {
 
     private static final System.Logger LOG = System.getLogger(EngineCore.class.getName());
+    /**
+     * Steps in a row that may schedule nothing while requests wait before the watchdog fails the
+     * first waiting request. The scheduler never stalls more than one step (see {@link Scheduler}),
+     * so reaching this means a bug (such as leaked KV blocks); failing one request keeps the engine
+     * answering the others instead of spinning.
+     */
+    static final int WATCHDOG_STALLED_STEPS = 3;
 
     private final Backend backend;
     private final Tokenizer tokenizer;
@@ -39,6 +46,8 @@ public final class EngineCore {
     private long promptTokens;
     private long generationTokens;
     private long preemptions;
+    private long scheduledTokens;
+    private long watchdogFailures;
     private int consecutiveFailures;
 
     public EngineCore(Backend backend, Tokenizer tokenizer, EngineConfig config) {
@@ -54,11 +63,12 @@ public final class EngineCore {
                     + " to {0}; give the engine more KV memory to serve the full context", maxModelLen, wanted);
         }
         backend.allocateKvCache(numBlocks, config.blockSize());
-        this.kv = new KvCacheManager(numBlocks, config.blockSize());
-        this.scheduler = new Scheduler(kv, config.maxNumSeqs(), config.maxNumBatchedTokens());
-        LOG.log(System.Logger.Level.INFO, "KV cache: {0} blocks of {1} tokens ({2} MiB), max_model_len {3}",
-                numBlocks, config.blockSize(), backend.kvBytesPerBlock(config.blockSize()) * numBlocks >> 20,
-                maxModelLen);
+        this.kv = new KvCacheManager(numBlocks, config.blockSize(), config.enablePrefixCaching());
+        this.scheduler = new Scheduler(kv, config.maxNumSeqs(), config.maxNumBatchedTokens(), config.starvationSteps());
+        LOG.log(System.Logger.Level.INFO, "KV cache: {0} blocks of {1} tokens ({2} MiB), max_model_len {3},"
+                + " prefix caching {4}", numBlocks, config.blockSize(),
+                backend.kvBytesPerBlock(config.blockSize()) * numBlocks >> 20, maxModelLen,
+                config.enablePrefixCaching() ? "on" : "off");
     }
 
     public int maxModelLen() {
@@ -113,16 +123,24 @@ public final class EngineCore {
         return seq != null;
     }
 
-    /** Runs one step. Returns false when there was nothing to do. */
+    /**
+     * Runs one step. Returns false when the engine is idle. A step that scheduled nothing while
+     * work is held (a step that had to preempt everything) returns true so the loop does not wait
+     * for new requests; the watchdog bounds how often that can repeat.
+     */
     public boolean step() {
         expireDeadlines();
         long now = System.nanoTime();
         SchedulerOutput plan = scheduler.schedule(now);
         preemptions += plan.numPreempted();
         if (plan.isEmpty()) {
-            return false;
+            if (scheduler.stalledSteps() >= WATCHDOG_STALLED_STEPS) {
+                failStalled();
+            }
+            return scheduler.hasWork();
         }
         steps++;
+        scheduledTokens += plan.totalTokens();
         float[][] logits;
         try {
             logits = backend.forward(buildBatch(plan));
@@ -164,7 +182,32 @@ public final class EngineCore {
 
     public EngineStats stats(int numQueued, long heartbeatNanos, boolean alive) {
         return new EngineStats(scheduler.numRunning(), scheduler.numWaiting(), numQueued, kv.numBlocks(),
-                kv.numFreeBlocks(), steps, promptTokens, generationTokens, preemptions, heartbeatNanos, alive);
+                kv.numFreeBlocks(), steps, promptTokens, generationTokens, preemptions, heartbeatNanos, alive,
+                scheduledTokens, kv.prefixCacheQueries(), kv.prefixCacheHits(), watchdogFailures);
+    }
+
+    /** For tests: the KV manager, to check its invariants. */
+    KvCacheManager kvCacheManager() {
+        return kv;
+    }
+
+    /**
+     * The watchdog: the scheduler has scheduled nothing for several steps although requests wait,
+     * so the first of them can never fit as things stand. It is answered with an error, which frees
+     * the way for the rest.
+     */
+    private void failStalled() {
+        Sequence stuck = scheduler.firstWaiting();
+        if (stuck == null) {
+            return;
+        }
+        watchdogFailures++;
+        LOG.log(System.Logger.Level.ERROR, "watchdog: nothing could be scheduled for {0} steps with {1} of {2} KV"
+                + " blocks free; failing the first waiting request", scheduler.stalledSteps(), kv.numFreeBlocks(),
+                kv.numBlocks());
+        end(stuck, FinishReason.ERROR, stuck.output().finishExternally(), "engine_stalled",
+                "the engine could not schedule this request: " + kv.numFreeBlocks() + " of " + kv.numBlocks()
+                        + " KV blocks free for " + stuck.numTokens() + " tokens");
     }
 
     /** Ends every request (engine shutdown). */
@@ -199,7 +242,7 @@ public final class EngineCore {
         long scheduledAt = seq.firstScheduledNanos() == 0 ? now : seq.firstScheduledNanos();
         Long ttft = seq.firstTokenNanos() == 0 ? null : millis(seq.firstTokenNanos() - seq.arrivalNanos());
         emit(seq.sink(), new Finished(seq.requestId(), reason, seq.output().text(), seq.outputTokenIds(),
-                seq.numPromptTokens(), seq.numOutputTokens(), 0, millis(scheduledAt - seq.arrivalNanos()), ttft,
+                seq.numPromptTokens(), seq.numOutputTokens(), seq.numCachedTokens(), millis(scheduledAt - seq.arrivalNanos()), ttft,
                 millis(now - seq.arrivalNanos()), errorCode, errorMessage));
     }
 

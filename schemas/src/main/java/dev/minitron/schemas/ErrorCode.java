@@ -20,7 +20,7 @@ public enum ErrorCode {
     PROMPT_TOO_LONG("prompt_too_long"),
     /** The record is larger than the worker accepts. */
     RECORD_TOO_LARGE("record_too_large"),
-    /** A request with the same id is being generated right now. */
+    /** A request with the same id is being generated right now, or was answered within the worker's idempotency window. */
     DUPLICATE_ID("duplicate_id"),
     /** A fault of the fleet, not of the request. */
     INTERNAL("internal");

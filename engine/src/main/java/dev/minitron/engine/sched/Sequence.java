@@ -30,6 +30,9 @@ public final class Sequence {
     private int numComputedTokens;
     private SequenceStatus status = SequenceStatus.WAITING;
     private int numPreemptions;
+    private int numCachedTokens = -1;
+    private boolean starving;
+    private long waitingSinceStep;
     private long firstScheduledNanos;
     private long firstTokenNanos;
     private int nextDeltaSeq;
@@ -53,6 +56,14 @@ public final class Sequence {
     public SamplingParams params() { return request.params(); }
     public RequestSink sink() { return sink; }
     public int priority() { return request.priority(); }
+    /** The priority the scheduler orders by: the request's, or the very first once it starves. */
+    public int effectivePriority() { return starving ? Integer.MIN_VALUE : request.priority(); }
+    public boolean starving() { return starving; }
+    /**
+     * What besides the tokens changes this sequence's KV (a LoRA adapter, multimodal inputs, a
+     * cache salt), folded into its prefix-cache block hashes; 0: nothing.
+     */
+    public long cacheExtraKey() { return 0; }
     public Instant deadline() { return request.deadline(); }
     public long arrivalOrder() { return arrivalOrder; }
     public long arrivalNanos() { return arrivalNanos; }
@@ -62,6 +73,8 @@ public final class Sequence {
     public SequenceStatus status() { return status; }
     public int numPreemptions() { return numPreemptions; }
     public long firstScheduledNanos() { return firstScheduledNanos; }
+    /** Prompt tokens the prefix cache supplied when it was first scheduled; 0 before. */
+    public int numCachedTokens() { return Math.max(numCachedTokens, 0); }
     public long firstTokenNanos() { return firstTokenNanos; }
 
     public int numTokens() { return numTokens; }
@@ -88,6 +101,26 @@ public final class Sequence {
         if (firstScheduledNanos == 0) {
             firstScheduledNanos = nowNanos;
         }
+    }
+
+    /** Admission over a cached prefix: those tokens count as computed. */
+    void admit(int numCached) {
+        numComputedTokens = numCached;
+        if (numCachedTokens < 0) {
+            numCachedTokens = Math.min(numCached, numPromptTokens);
+        }
+    }
+
+    void markStarving() {
+        starving = true;
+    }
+
+    long waitingSinceStep() {
+        return waitingSinceStep;
+    }
+
+    void setWaitingSinceStep(long step) {
+        waitingSinceStep = step;
     }
 
     void addComputed(int n) {

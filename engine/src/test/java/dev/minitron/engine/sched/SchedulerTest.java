@@ -14,6 +14,7 @@ class SchedulerTest {
 
     private Sequence seq(String id, int promptLen, int priority) {
         int[] prompt = new int[promptLen];
+        java.util.Arrays.setAll(prompt, i -> 1000 * (int) arrivals + i);   // no shared prefixes
         var request = new EngineRequest(id, prompt, SamplingParams.greedy(8), priority, null);
         return new Sequence(request, out -> { }, arrivals++, System.nanoTime(), new SplittableRandom(1), null);
     }
@@ -100,5 +101,76 @@ class SchedulerTest {
         s.finish(a);
         assertThat(kv.numFreeBlocks()).isEqualTo(8);
         assertThat(s.hasWork()).isFalse();
+    }
+
+    /** Steps until {@code low} is first scheduled while a high-priority request arrives every step. */
+    private int stepsUntilLowRuns(long starvationSteps, int limit) {
+        Scheduler s = new Scheduler(new KvCacheManager(64, 4), 1, 100, starvationSteps);
+        Sequence low = seq("low", 3, 5);
+        s.add(seq("high-0", 3, -1));
+        s.add(low);
+        for (int step = 1; step <= limit; step++) {
+            s.add(seq("high-" + step, 3, -1));
+            SchedulerOutput out = s.schedule(0);
+            if (out.sequences().contains(low)) {
+                return step;
+            }
+            runStep(s, out);
+            out.sequences().forEach(s::finish);   // each high request is done after one token
+        }
+        return -1;
+    }
+
+    @Test
+    void aStarvingRequestOutranksAStreamOfHigherPriorityArrivals() {
+        assertThat(stepsUntilLowRuns(Long.MAX_VALUE, 500)).as("without the cap it never runs").isEqualTo(-1);
+        int ranAt = stepsUntilLowRuns(20, 500);
+        assertThat(ranAt).isBetween(20, 22);
+    }
+
+    @Test
+    void aRequestPreemptedTooOftenIsMarkedStarving() {
+        KvCacheManager kv = new KvCacheManager(6, 4, false);
+        Scheduler s = new Scheduler(kv, 8, 100);
+        Sequence victim = seq("victim", 4, 5);
+        s.add(victim);
+        for (int round = 0; round < 50 && victim.numPreemptions() < Scheduler.MAX_PREEMPTIONS; round++) {
+            assertThat(victim.starving()).isFalse();
+            // A higher-priority request exactly filling the rest of the pool: the next block either
+            // of them needs preempts the victim.
+            Sequence hog = seq("hog-" + round, 4 * (6 - kv.blocksFor(victim.numTokens())), 0);
+            s.add(hog);
+            int before = victim.numPreemptions();
+            for (int step = 0; step < 8 && victim.numPreemptions() == before; step++) {
+                runStep(s, s.schedule(0));
+            }
+            assertThat(victim.numPreemptions()).isEqualTo(before + 1);
+            s.finish(hog);
+        }
+        assertThat(victim.numPreemptions()).isEqualTo(Scheduler.MAX_PREEMPTIONS);
+        assertThat(victim.starving()).isTrue();
+        assertThat(victim.effectivePriority()).isEqualTo(Integer.MIN_VALUE);
+    }
+
+    @Test
+    void anAdmittedSequenceStartsAfterItsCachedPrefix() {
+        KvCacheManager kv = new KvCacheManager(16, 4);
+        Scheduler s = new Scheduler(kv, 8, 100);
+        int[] prompt = new int[10];
+        java.util.Arrays.setAll(prompt, i -> 50 + i);
+        Sequence a = new Sequence(new EngineRequest("a", prompt, SamplingParams.greedy(8)), out -> { }, arrivals++,
+                0, new SplittableRandom(1), null);
+        s.add(a);
+        runStep(s, s.schedule(0));
+        Sequence b = new Sequence(new EngineRequest("b", prompt, SamplingParams.greedy(8)), out -> { }, arrivals++,
+                0, new SplittableRandom(1), null);
+        s.add(b);
+        SchedulerOutput out = s.schedule(0);
+        assertThat(out.sequences()).containsExactly(a, b);
+        assertThat(b.numComputedTokens()).isEqualTo(8);      // two full blocks cached
+        assertThat(out.numNewTokens()).containsExactly(1, 2);
+        assertThat(b.numCachedTokens()).isEqualTo(8);
+        assertThat(b.blockTable().get(0)).isEqualTo(a.blockTable().get(0));
+        assertThat(kv.pool().refCount(a.blockTable().get(1))).isEqualTo(2);
     }
 }

@@ -29,7 +29,11 @@ public class KafkaSettings {
 
     public Map<String, Object> consumer(String groupId, int maxPollRecords) {
         Map<String, Object> props = base();
-        props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        // Cooperative: a rebalance revokes only the partitions that move, the rest keep generating. The
+        // new group protocol (KIP-848, group.protocol=consumer) is incremental by itself and refuses the setting.
+        if (!"consumer".equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
+            props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        }
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);   // commits follow acknowledged answers
@@ -65,6 +69,18 @@ public class KafkaSettings {
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return props;
+    }
+
+    /** An admin client's settings (topic setup): the same cluster and security as the worker's clients. */
+    public Map<String, Object> admin() {
+        Map<String, Object> props = new HashMap<>();
+        base().forEach((k, v) -> {
+            if (org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k)) {
+                props.put(k, v);
+            }
+        });
+        props.putIfAbsent(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         return props;
     }
 

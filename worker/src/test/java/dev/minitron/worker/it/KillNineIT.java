@@ -83,6 +83,19 @@ class KillNineIT {
         }
         assertThat(answers.values().stream().flatMap(List::stream).map(c -> c.get("worker").asText()))
                 .contains("second");
+        // The first worker journaled what it started: its redeliveries carry a higher attempt.
+        for (List<JsonNode> forId : answers.values()) {
+            for (JsonNode c : forId) {
+                if (c.get("worker").asText().equals("second")) {
+                    int attempt = c.get("attempt").asInt();
+                    forId.stream().filter(o -> o.get("worker").asText().equals("first")).forEach(o ->
+                            assertThat(attempt).as("a redelivery after an answer").isGreaterThan(o.get("attempt").asInt()));
+                }
+            }
+        }
+        assertThat(answers.values().stream().flatMap(List::stream)
+                .filter(c -> c.get("worker").asText().equals("second")).map(c -> c.get("attempt").asInt()))
+                .as("prompts the first worker had started").contains(2);
     }
 
     private static void pollUntil(KafkaConsumer<String, String> consumer, Map<String, List<JsonNode>> answers,

@@ -1,0 +1,88 @@
+package dev.minitron.worker.status;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Keeps the status store: folds each update into its id's entry ({@link StatusFold}), meters
+ * each id once, and sweeps old entries. It is the aggregate of the merged stream, written with
+ * the Processor API instead of {@code groupByKey().aggregate()} because a DSL table cannot delete
+ * its own rows on a timer.
+ *
+ * <p><b>Metering</b>: an id is counted in usage once, at its first completion, and only when its
+ * prompt (which names the tenant) has been seen too; whichever of the two comes second triggers
+ * it. The contribution is forwarded, keyed by tenant, with the completion's timestamp, so it lands
+ * in the window of the completion. A redelivered request's later completions update the status
+ * but are not counted again.
+ *
+ * <p><b>Retention</b>: every {@code cleanupInterval} of wall-clock time, answered entries whose
+ * last update is older than {@code doneRetention}, and unanswered ones older than
+ * {@code staleRetention}, are deleted (a tombstone goes to the changelog).
+ */
+final class StatusProcessor implements Processor<String, StatusUpdate, String, TenantUsage> {
+
+    /** Deletions per sweep, so one sweep never holds a huge list or stalls the thread for long. */
+    static final int MAX_DELETES_PER_SWEEP = 10_000;
+
+    private final TopologySettings settings;
+    private ProcessorContext<String, TenantUsage> context;
+    private KeyValueStore<String, RequestStatus> store;
+
+    StatusProcessor(TopologySettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, TenantUsage> context) {
+        this.context = context;
+        this.store = context.getStateStore(StatusTopology.STATUS_STORE);
+        context.schedule(settings.cleanupInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+    }
+
+    @Override
+    public void process(Record<String, StatusUpdate> record) {
+        String id = record.key();
+        if (id == null || id.isEmpty() || record.value() == null) {
+            return;
+        }
+        RequestStatus current = store.get(id);
+        RequestStatus next = StatusFold.apply(current, id, record.value(), record.timestamp());
+        if (!next.metered() && next.promptSeen() && next.completedMs() != null) {
+            next = next.asMetered();
+            String tenant = next.tenant() != null ? next.tenant() : settings.defaultTenant();
+            TenantUsage usage = new TenantUsage(orZero(next.promptTokens()), orZero(next.completionTokens()), 1);
+            context.forward(new Record<>(tenant, usage, next.completedMs()));
+        }
+        if (next != current) {
+            store.put(id, next);
+        }
+    }
+
+    void sweep(long nowMs) {
+        long doneBefore = nowMs - settings.doneRetention().toMillis();
+        long staleBefore = nowMs - settings.staleRetention().toMillis();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, RequestStatus> all = store.all()) {
+            while (all.hasNext() && expired.size() < MAX_DELETES_PER_SWEEP) {
+                KeyValue<String, RequestStatus> entry = all.next();
+                RequestStatus s = entry.value;
+                long before = s.status().terminal() ? doneBefore : staleBefore;
+                if (s.updatedMs() < before) {
+                    expired.add(entry.key);
+                }
+            }
+        }
+        expired.forEach(store::delete);
+    }
+
+    private static long orZero(Integer n) {
+        return n == null ? 0 : n;
+    }
+}
