@@ -78,18 +78,20 @@ class CheckpointTest {
     }
 
     @Test
-    void explainsThatPytorchBinSupportIsComing() throws IOException {
+    void namesAPytorchBinThatIsNotATorchZip() throws IOException {
         writeConfig();
         Files.write(dir.resolve("pytorch_model.bin"), new byte[16]);
-        assertThatThrownBy(() -> Checkpoint.open(dir)).hasMessageContaining("only pytorch_model.bin found")
-                .hasMessageContaining("coming");
+        assertThatThrownBy(() -> Checkpoint.open(dir)).isInstanceOf(CheckpointException.class)
+                .hasMessageStartingWith(dir.resolve("pytorch_model.bin") + ": ")
+                .hasMessageContaining("not a torch.save ZIP archive");
     }
 
     @Test
     void saysWhatItExpectsWithoutWeights() throws IOException {
         writeConfig();
         assertThatThrownBy(() -> Checkpoint.open(dir))
-                .hasMessageContaining("no model.safetensors or model.safetensors.index.json");
+                .hasMessageContaining("no weights file").hasMessageContaining("model.safetensors.index.json")
+                .hasMessageContaining("pytorch_model.bin");
     }
 
     @Test
