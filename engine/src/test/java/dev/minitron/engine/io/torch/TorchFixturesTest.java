@@ -75,7 +75,12 @@ class TorchFixturesTest {
     }
 
     static Path copy(String name) throws IOException {
-        Path target = dir.resolve(name);
+        return copy(dir, name);
+    }
+
+    /** The fixture {@code name} as a file in {@code into}. */
+    static Path copy(Path into, String name) throws IOException {
+        Path target = into.resolve(name);
         if (!Files.exists(target)) {
             try (InputStream in = TorchFixturesTest.class.getResourceAsStream("/torch/" + name)) {
                 assertThat(in).as(name).isNotNull();
