@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * {@code TinyCheckpointMain --out DIR [--preset tiny|minitron-8b] [--seed N] [--format safetensors|bin] [--force]}: writes a
+ * {@code TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--force]}: writes a
  * random-weight checkpoint, its weights as {@code model.safetensors} (default) or
  * {@code pytorch_model.bin} ({@code --format bin}). A non-empty DIR is refused unless {@code --force}.
  */
 public final class TinyCheckpointMain {
 
-    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|minitron-8b] [--seed N] [--format safetensors|bin] [--force]";
+    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--force]";
 
     private TinyCheckpointMain() {
     }

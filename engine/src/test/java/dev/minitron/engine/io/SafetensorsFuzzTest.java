@@ -43,7 +43,7 @@ class SafetensorsFuzzTest {
         Path file = dir.resolve("fuzzed.safetensors");
         int opened = 0;
         int refused = 0;
-        for (int i = 0; i < 1500; i++) {
+        for (int i = 0; i < 1000; i++) {
             String h = mutate(header, random);
             byte[] json = h.getBytes(StandardCharsets.UTF_8);
             long declared = json.length;
@@ -67,7 +67,7 @@ class SafetensorsFuzzTest {
                 refused++;
             }
         }
-        assertThat(refused).as("most mutations break the header").isGreaterThan(500);
+        assertThat(refused).as("most mutations break the header").isGreaterThan(400);
         assertThat(opened).as("some mutations stay valid (e.g. a changed name), so the loop is not rejecting everything")
                 .isGreaterThan(10);
     }
