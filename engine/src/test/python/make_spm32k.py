@@ -80,7 +80,12 @@ def line():
 
 def main():
     with open(sys.argv[1], "w", encoding="utf-8") as f:
-        for _ in range(int(sys.argv[2]) if len(sys.argv) > 2 else 120000):
+        # every CJK Unified Ideograph once, 40 to a line: with character_coverage=1.0 each becomes a
+        # piece, as in real multilingual vocabularies, so 32k pieces need ~12k merges, not 32k
+        block = [chr(c) for c in range(0x4E00, 0xA000)]
+        for i in range(0, len(block), 40):
+            f.write("".join(block[i:i + 40]) + "\n")
+        for _ in range(int(sys.argv[2]) if len(sys.argv) > 2 else 40000):
             f.write(line().replace("\n", " ") + "\n")
 
 
