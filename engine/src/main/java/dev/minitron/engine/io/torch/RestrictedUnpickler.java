@@ -58,7 +58,8 @@ final class RestrictedUnpickler {
             "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage", "UntypedStorage", "ComplexFloatStorage",
             "ComplexDoubleStorage", "QInt8Storage", "QUInt8Storage", "Float8_e4m3fnStorage", "Float8_e5m2Storage");
 
-    private static final int MAX_DEPTH_ITEMS = 10_000_000;
+    /** An 8B state dict peaks at a few thousand stack values; this bounds memory on a hostile pickle. */
+    private static final int MAX_DEPTH_ITEMS = 1_000_000;
 
     private final Path file;
     private final byte[] pickle;
@@ -153,7 +154,7 @@ final class RestrictedUnpickler {
                 case 'h' -> push(memoGet(u8()));                      // BINGET
                 case 'j' -> push(memoGet(readInt() & 0xFFFFFFFFL));   // LONG_BINGET
                 case 't' -> push(new Tuple(popMark()));               // TUPLE
-                case 0x85 -> push(new Tuple(List.of(pop())));         // TUPLE1
+                case 0x85 -> push(new Tuple(List.of(nullSafe(pop())))); // TUPLE1
                 case 0x86 -> {                                        // TUPLE2
                     Object b = pop();
                     push(new Tuple(List.of(nullSafe(pop()), nullSafe(b))));

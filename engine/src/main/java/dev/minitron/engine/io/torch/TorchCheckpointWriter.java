@@ -31,7 +31,11 @@ public final class TorchCheckpointWriter implements AutoCloseable {
     private record Member(String name, long localOffset, long size, int crc) {
     }
 
+    /** Sizes and offsets from here on need ZIP64 records (tests lower it to exercise them). */
+    static final long ZIP64_LIMIT = 0xFFFFFFFFL;
+
     private final Path path;
+    private final long zip64Limit;
     private final FileChannel channel;
     private final List<TensorSpec> specs;
     private final List<Member> members = new ArrayList<>();
@@ -40,17 +44,22 @@ public final class TorchCheckpointWriter implements AutoCloseable {
     private long currentOffset;
     private CRC32 crc = new CRC32();
 
-    private TorchCheckpointWriter(Path path, FileChannel channel, List<TensorSpec> specs) {
+    private TorchCheckpointWriter(Path path, FileChannel channel, List<TensorSpec> specs, long zip64Limit) {
         this.path = path;
+        this.zip64Limit = zip64Limit;
         this.channel = channel;
         this.specs = specs;
     }
 
     /** Creates (or truncates) {@code path} and writes data.pkl for {@code specs}; then call {@link #write}. */
     public static TorchCheckpointWriter create(Path path, List<TensorSpec> specs) throws IOException {
+        return create(path, specs, ZIP64_LIMIT);
+    }
+
+    static TorchCheckpointWriter create(Path path, List<TensorSpec> specs, long zip64Limit) throws IOException {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
-        TorchCheckpointWriter w = new TorchCheckpointWriter(path, channel, List.copyOf(specs));
+        TorchCheckpointWriter w = new TorchCheckpointWriter(path, channel, List.copyOf(specs), zip64Limit);
         w.writeWhole(ARCHIVE + "data.pkl", statePickle(specs));
         w.writeWhole(ARCHIVE + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
         w.nextTensor();
@@ -190,7 +199,7 @@ public final class TorchCheckpointWriter implements AutoCloseable {
             long cdStart = channel.position();
             for (Member m : members) {
                 byte[] n = m.name().getBytes(StandardCharsets.UTF_8);
-                boolean big = m.size() >= 0xFFFFFFFFL || m.localOffset() >= 0xFFFFFFFFL;
+                boolean big = m.size() >= zip64Limit || m.localOffset() >= zip64Limit;
                 ByteBuffer c = le(46 + n.length + (big ? 28 : 0));
                 c.putInt(0x02014b50).putShort((short) 45).putShort((short) 45).putShort((short) 0).putShort((short) 0)
                         .putShort((short) 0).putShort((short) 0x21).putInt(m.crc())
@@ -203,7 +212,7 @@ public final class TorchCheckpointWriter implements AutoCloseable {
                 writeFully(c.flip());
             }
             long cdSize = channel.position() - cdStart;
-            boolean zip64 = cdStart >= 0xFFFFFFFFL || members.size() >= 0xFFFF;
+            boolean zip64 = cdStart >= zip64Limit || cdSize >= zip64Limit || members.size() >= 0xFFFF;
             if (zip64) {
                 long end64 = channel.position();
                 ByteBuffer z = le(56 + 20);
