@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code model.safetensors.index.json}: which shard file holds each tensor
+ * {@code model.safetensors.index.json} (or {@code pytorch_model.bin.index.json}): which shard file holds each tensor
  * ({@code {"metadata": {...}, "weight_map": {name: shard}}}).
  */
 record ShardIndex(Map<String, String> weightMap) {
@@ -57,16 +57,16 @@ record ShardIndex(Map<String, String> weightMap) {
     }
 
     /** Throws unless every tensor is in the shard the index names, and every shard tensor is indexed. */
-    void requireConsistentWith(Map<String, SafetensorsFile> shardsByName, Path indexFile) {
+    void requireConsistentWith(Map<String, Map<String, TensorView>> shardsByName, Path indexFile) {
         for (var e : weightMap.entrySet()) {
-            SafetensorsFile shard = shardsByName.get(e.getValue());
-            if (shard.tensor(e.getKey()).isEmpty()) {
+            Map<String, TensorView> shard = shardsByName.get(e.getValue());
+            if (!shard.containsKey(e.getKey())) {
                 throw new CheckpointException(indexFile, "says tensor \"" + e.getKey() + "\" is in " + e.getValue()
                         + ", but that shard does not contain it");
             }
         }
         for (var shard : shardsByName.entrySet()) {
-            for (String name : shard.getValue().tensors().keySet()) {
+            for (String name : shard.getValue().keySet()) {
                 if (!shard.getKey().equals(weightMap.get(name))) {
                     throw new CheckpointException(indexFile, "does not place tensor \"" + name + "\" in " + shard.getKey()
                             + ", which holds it (index says " + weightMap.get(name) + ")");

@@ -8,6 +8,7 @@ import dev.minitron.engine.io.Checkpoint;
 import dev.minitron.engine.io.DType;
 import dev.minitron.engine.io.SafetensorsWriter;
 import dev.minitron.engine.io.TensorSpec;
+import dev.minitron.engine.io.torch.TorchCheckpointWriter;
 import dev.minitron.engine.tokenizer.BpeTrainer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +20,7 @@ import java.util.Map;
 
 /**
  * Writes a random-weight checkpoint in the real Hugging Face layout of Minitron-8B-Base:
- * {@code config.json}, {@code model.safetensors} (BF16, the real tensor names),
+ * {@code config.json}, {@code model.safetensors} or {@code pytorch_model.bin} (BF16, the real tensor names),
  * {@code tokenizer.model}, {@code tokenizer_config.json} and {@code generation_config.json}.
  * The same preset and seed always give byte-identical files; weights are streamed to disk, so
  * the 16.5 GB preset never sits in memory.
@@ -41,10 +42,18 @@ public final class TinyCheckpoint {
 
     /** Writes the checkpoint files into {@code dir} (created if needed; existing files are replaced). */
     public static void write(Path dir, TinyPreset preset, long seed) throws IOException {
-        ModelConfig config = preset.config();
+        write(dir, preset.config(), seed, WeightsFormat.SAFETENSORS);
+    }
+
+    /**
+     * Writes a checkpoint of any {@code config} with its weights in {@code format}. The tensor
+     * values depend only on the seed and the tensor names and shapes, so both formats hold
+     * identical weights.
+     */
+    public static void write(Path dir, ModelConfig config, long seed, WeightsFormat format) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(Checkpoint.CONFIG), ModelConfigs.toJsonString(config));
-        writeWeights(dir.resolve(Checkpoint.SINGLE_FILE), config, seed);
+        writeWeights(dir.resolve(format.fileName()), config, seed, format);
         Files.write(dir.resolve("tokenizer.model"), BpeTrainer.train(BpeTrainer.defaultCorpus(), TOKENIZER_VOCAB).toBytes());
         Files.writeString(dir.resolve("tokenizer_config.json"), pretty(tokenizerConfig(config)));
         Files.writeString(dir.resolve("generation_config.json"), pretty(generationConfig(config)));
@@ -78,11 +87,52 @@ public final class TinyCheckpoint {
         return new TensorSpec(name, DType.BF16, shape);
     }
 
-    private static void writeWeights(Path file, ModelConfig config, long seed) throws IOException {
+    /** The one method both weight writers share. */
+    private interface TensorSink extends AutoCloseable {
+        void write(String name, ByteBuffer bytes) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    private static TensorSink sink(Path file, List<TensorSpec> specs, WeightsFormat format) throws IOException {
+        return switch (format) {
+            case SAFETENSORS -> {
+                SafetensorsWriter w = SafetensorsWriter.create(file, specs, Map.of("format", "pt"));
+                yield new TensorSink() {
+                    @Override
+                    public void write(String name, ByteBuffer bytes) throws IOException {
+                        w.write(name, bytes);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        w.close();
+                    }
+                };
+            }
+            case PYTORCH_BIN -> {
+                TorchCheckpointWriter w = TorchCheckpointWriter.create(file, specs);
+                yield new TensorSink() {
+                    @Override
+                    public void write(String name, ByteBuffer bytes) throws IOException {
+                        w.write(name, bytes);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        w.close();
+                    }
+                };
+            }
+        };
+    }
+
+    private static void writeWeights(Path file, ModelConfig config, long seed, WeightsFormat format) throws IOException {
         List<TensorSpec> specs = tensorSpecs(config);
         long maxBytes = specs.stream().mapToLong(TensorSpec::byteSize).max().orElse(0);
         ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(maxBytes, 2L * CHUNKS_PER_WRITE * RandomTensors.CHUNK));
-        try (var writer = SafetensorsWriter.create(file, specs, Map.of("format", "pt"))) {
+        try (TensorSink writer = sink(file, specs, format)) {
             for (TensorSpec spec : specs) {
                 float std = spec.shape().length == 1 ? NORM_STD : MATRIX_STD;
                 long numel = spec.byteSize() / 2;

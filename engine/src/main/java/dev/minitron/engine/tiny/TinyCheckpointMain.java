@@ -7,12 +7,13 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * {@code TinyCheckpointMain --out DIR [--preset tiny|minitron-8b] [--seed N] [--force]}: writes a
- * random-weight checkpoint. A non-empty DIR is refused unless {@code --force}.
+ * {@code TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--force]}: writes a
+ * random-weight checkpoint, its weights as {@code model.safetensors} (default) or
+ * {@code pytorch_model.bin} ({@code --format bin}). A non-empty DIR is refused unless {@code --force}.
  */
 public final class TinyCheckpointMain {
 
-    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|minitron-8b] [--seed N] [--force]";
+    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--force]";
 
     private TinyCheckpointMain() {
     }
@@ -30,12 +31,14 @@ public final class TinyCheckpointMain {
         TinyPreset preset = TinyPreset.TINY;
         long seed = 0;
         boolean force = false;
+        WeightsFormat format = WeightsFormat.SAFETENSORS;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--out" -> dir = Path.of(value(args, ++i));
                     case "--preset" -> preset = TinyPreset.fromCliName(value(args, ++i));
                     case "--seed" -> seed = Long.parseLong(value(args, ++i));
+                    case "--format" -> format = WeightsFormat.fromCliName(value(args, ++i));
                     case "--force" -> force = true;
                     default -> throw new IllegalArgumentException("unknown argument " + args[i]);
                 }
@@ -53,8 +56,8 @@ public final class TinyCheckpointMain {
             return 2;
         }
         long start = System.nanoTime();
-        TinyCheckpoint.write(dir, preset, seed);
-        out.printf("wrote %s checkpoint (seed %d) to %s in %d ms%n", preset.cliName(), seed, dir,
+        TinyCheckpoint.write(dir, preset.config(), seed, format);
+        out.printf("wrote %s checkpoint (seed %d, %s) to %s in %d ms%n", preset.cliName(), seed, format.fileName(), dir,
                 (System.nanoTime() - start) / 1_000_000);
         return 0;
     }

@@ -74,7 +74,16 @@ public final class SentencePieceTokenizer implements Tokenizer {
 
     @Override
     public int[] encodeRaw(String text) {
-        byte[] normalized = normalizer.normalize(Utf8.encode(text));
+        return encodeRawUtf8(Utf8.encode(text));
+    }
+
+    /**
+     * {@link #encodeRaw} of UTF-8 bytes that need not be valid: as in SentencePiece, every byte that
+     * does not start a valid character becomes one U+FFFD, so results match {@code spm_encode} fed
+     * the same bytes (Java's own decoder may fold several bad bytes into one U+FFFD).
+     */
+    public int[] encodeRawUtf8(byte[] utf8) {
+        byte[] normalized = normalizer.normalize(utf8);
         int[] bounds = encoder.segment(normalized);
         int[] ids = new int[normalized.length]; // a piece yields one id, or one per byte under byte fallback
         int n = 0;

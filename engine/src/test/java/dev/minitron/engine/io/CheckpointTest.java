@@ -44,6 +44,39 @@ class CheckpointTest {
     }
 
     @Test
+    void opensAShardedPytorchBinCheckpointThroughItsIndex() throws IOException {
+        writeConfig();
+        torchShard("pytorch_model-00001-of-00002.bin", "a", "b");
+        torchShard("pytorch_model-00002-of-00002.bin", "c");
+        Files.writeString(dir.resolve("pytorch_model.bin.index.json"), new ObjectMapper().writeValueAsString(Map.of(
+                "metadata", Map.of("total_size", 24), "weight_map", Map.of("a", "pytorch_model-00001-of-00002.bin",
+                        "b", "pytorch_model-00001-of-00002.bin", "c", "pytorch_model-00002-of-00002.bin"))));
+        try (var c = Checkpoint.open(dir)) {
+            assertThat(c.tensors().keySet()).containsExactlyInAnyOrder("a", "b", "c");
+            assertThat(c.tensor("c").toFloatArray()).containsExactly(0f, 0f);
+        }
+    }
+
+    @Test
+    void prefersSafetensorsOverPytorchBinLikeTransformers() throws IOException {
+        writeConfig();
+        shard("model.safetensors", "from_safetensors");
+        torchShard("pytorch_model.bin", "from_bin");
+        try (var c = Checkpoint.open(dir)) {
+            assertThat(c.tensors().keySet()).containsExactly("from_safetensors");
+        }
+    }
+
+    private void torchShard(String file, String... names) throws IOException {
+        var specs = Arrays.stream(names).map(n -> new TensorSpec(n, DType.F32, new long[] {2})).toList();
+        try (var w = dev.minitron.engine.io.torch.TorchCheckpointWriter.create(dir.resolve(file), specs)) {
+            for (String n : names) {
+                w.write(n, java.nio.ByteBuffer.allocate(8));
+            }
+        }
+    }
+
+    @Test
     void namesAShardTheIndexListsButTheDirectoryLacks() throws IOException {
         writeConfig();
         shard("model-00001-of-00002.safetensors", "a");
@@ -78,18 +111,20 @@ class CheckpointTest {
     }
 
     @Test
-    void explainsThatPytorchBinSupportIsComing() throws IOException {
+    void namesAPytorchBinThatIsNotATorchZip() throws IOException {
         writeConfig();
         Files.write(dir.resolve("pytorch_model.bin"), new byte[16]);
-        assertThatThrownBy(() -> Checkpoint.open(dir)).hasMessageContaining("only pytorch_model.bin found")
-                .hasMessageContaining("coming");
+        assertThatThrownBy(() -> Checkpoint.open(dir)).isInstanceOf(CheckpointException.class)
+                .hasMessageStartingWith(dir.resolve("pytorch_model.bin") + ": ")
+                .hasMessageContaining("not a torch.save ZIP archive");
     }
 
     @Test
     void saysWhatItExpectsWithoutWeights() throws IOException {
         writeConfig();
         assertThatThrownBy(() -> Checkpoint.open(dir))
-                .hasMessageContaining("no model.safetensors or model.safetensors.index.json");
+                .hasMessageContaining("no weights file").hasMessageContaining("model.safetensors.index.json")
+                .hasMessageContaining("pytorch_model.bin");
     }
 
     @Test

@@ -60,6 +60,21 @@ final class SpmCli {
         return ids.subList(0, lines.size());
     }
 
+    /** Encodes raw byte lines (none may contain '\n'; they need not be valid UTF-8) into ids. */
+    static List<int[]> encodeBytes(Path model, List<byte[]> lines) throws IOException {
+        java.io.ByteArrayOutputStream in = new java.io.ByteArrayOutputStream();
+        for (byte[] line : lines) {
+            in.writeBytes(line);
+            in.write('\n');
+        }
+        String out = run(List.of(BIN.resolve("spm_encode").toString(), "--model=" + model, "--output_format=id"), in.toByteArray());
+        List<int[]> ids = new ArrayList<>();
+        for (String line : out.split("\n", -1)) {
+            ids.add(line.isEmpty() ? new int[0] : Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray());
+        }
+        return ids.subList(0, lines.size());
+    }
+
     /** Decodes one id sequence; the text may span lines. */
     static String decode(Path model, int[] ids) throws IOException {
         String out = run(List.of(BIN.resolve("spm_decode").toString(), "--model=" + model, "--input_format=id"),
@@ -77,11 +92,15 @@ final class SpmCli {
     }
 
     private static String run(List<String> command, String stdin) throws IOException {
+        return run(command, stdin.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String run(List<String> command, byte[] stdin) throws IOException {
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
         CompletableFuture<byte[]> stdout = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
         CompletableFuture<byte[]> stderr = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
         try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            in.write(stdin);
         }
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
