@@ -59,7 +59,7 @@ class TogglesTest {
         assertThat(script).contains("--partitions 12 --replication-factor 3", "--if-not-exists")
                 .contains("create \"minitron.prompts\"\n", "create \"minitron.tokens\" --config retention.ms=3600000")
                 .contains("create \"acme.completions\" --config cleanup.policy=compact --config \"min.compaction.lag.ms=3600000\"")
-                .contains("create \"minitron.errors\"", "create \"minitron.cancels\"");
+                .contains("create \"minitron.errors\"", "create \"minitron.cancels\"", "create \"minitron.usage\"");
         WorkerPod worker = WorkerPod.of(manifests);
         for (String name : new String[] {"KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_JAAS_CONFIG",
                 "KAFKA_SSL_TRUSTSTORE_LOCATION"}) {

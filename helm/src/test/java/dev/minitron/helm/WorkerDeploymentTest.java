@@ -123,6 +123,21 @@ class WorkerDeploymentTest {
     }
 
     @Test
+    void statusViewsRunInTheWorkerAdvertisingThePodIpWithTheirOwnStateVolume() {
+        assertThat(pod.envValue("MINITRON_STATUS_ENABLED")).isEqualTo("true");
+        assertThat(pod.env("MINITRON_STATUS_ADVERTISED_HOST").getValueFrom().getFieldRef().getFieldPath())
+                .isEqualTo("status.podIP");
+        assertThat(pod.envValue("MINITRON_STATUS_STATE_DIR")).isEqualTo(mount("status-state").getMountPath());
+        assertThat(volume("status-state").getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("4Gi"));
+        assertThat(pod.envValue("MINITRON_STATUS_USAGE_TOPIC")).isEqualTo("minitron.usage");
+
+        WorkerPod off = WorkerPod.of(Chart.render("status: {enabled: false}"));
+        assertThat(off.envValue("MINITRON_STATUS_ENABLED")).isEqualTo("false");
+        assertThat(off.findEnv("MINITRON_STATUS_ADVERTISED_HOST")).isEmpty();
+        assertThat(off.spec().getVolumes()).noneMatch(v -> v.getName().equals("status-state"));
+    }
+
+    @Test
     void runsNonRootReadOnlyWithoutCapabilitiesOrApiToken() {
         var podSecurity = pod.spec().getSecurityContext();
         assertThat(podSecurity.getRunAsNonRoot()).isTrue();

@@ -18,9 +18,9 @@ import java.util.Map;
 
 /**
  * Writes the worker's OCI image as a tarball, offline, with no Docker: a jlinked Java 25 runtime
- * and Quarkus' fast-jar layout on an empty base, in four layers ordered from least to most often
- * changed (runtime, dependencies, Quarkus' generated code, the worker itself), so a registry push
- * after a code change moves a few hundred KB.
+ * and Quarkus' fast-jar layout on an empty base, in five layers ordered from least to most often
+ * changed (the host's C libraries, runtime, dependencies, Quarkus' generated code, the worker
+ * itself), so a registry push after a code change moves a few hundred KB.
  *
  * <p>Usage: {@code WorkerImageBuilder <quarkus-app dir> <image.tar> <image name> <work dir>}.
  */
@@ -63,6 +63,7 @@ public final class WorkerImageBuilder {
         AbsoluteUnixPath app = AbsoluteUnixPath.get(APP_DIR);
         JibContainer container = Jib.fromScratch()
                 .setFormat(ImageFormat.OCI)
+                .addFileEntriesLayer(systemLayer(runtime, workDir))
                 .addFileEntriesLayer(layer("java-runtime", runtime, AbsoluteUnixPath.get(JAVA_HOME)))
                 .addFileEntriesLayer(layer("dependencies", quarkusApp.resolve("lib"), app.resolve("lib")))
                 .addFileEntriesLayer(FileEntriesLayer.builder().setName("quarkus")
@@ -87,6 +88,17 @@ public final class WorkerImageBuilder {
                         .setApplicationLayersCache(workDir.resolve("jib-cache/application")));
         Files.writeString(workDir.resolve("image.digest"), container.getDigest().toString());
         return tar;
+    }
+
+    /** The host's libc and loader (see {@link SystemLibraries}) and an empty, world-writable /tmp. */
+    private static FileEntriesLayer systemLayer(Path runtime, Path workDir) throws IOException, InterruptedException {
+        FileEntriesLayer.Builder layer = FileEntriesLayer.builder().setName("system");
+        for (Path library : SystemLibraries.of(runtime)) {
+            layer.addEntry(library.toRealPath(), AbsoluteUnixPath.get(library.toString()), FilePermissions.fromOctalString("755"));
+        }
+        Path emptyDir = Files.createDirectories(workDir.resolve("empty"));
+        layer.addEntry(emptyDir, AbsoluteUnixPath.get("/tmp"), FilePermissions.fromOctalString("777"));
+        return layer.build();
     }
 
     private static FileEntriesLayer layer(String name, Path source, AbsoluteUnixPath target) throws IOException {

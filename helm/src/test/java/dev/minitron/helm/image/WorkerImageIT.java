@@ -18,10 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The OCI tarball written at {@code package}, opened like a runtime would: its config, its layers
@@ -51,7 +51,7 @@ class WorkerImageIT {
                 .startsWith("minitron-worker:");
         assertThat(image.config().path("os").asText()).isEqualTo("linux");
         assertThat(image.config().path("architecture").asText()).isEqualTo("amd64");
-        assertThat(image.manifest().path("layers")).hasSize(4);
+        assertThat(image.manifest().path("layers")).hasSize(5);
     }
 
     @Test
@@ -83,6 +83,15 @@ class WorkerImageIT {
     }
 
     @Test
+    void javaRunsOnTheImagesOwnLoaderAndLibc() throws Exception {
+        assertThat(root.resolve("lib64/ld-linux-x86-64.so.2")).isRegularFile();
+        assertThat(root.resolve("tmp")).isDirectory();
+        Assumptions.assumeTrue(chrootWorks(), "user namespaces are not available: cannot run the image without the host's libraries");
+        assertThat(OciImage.run(root, inImage(List.of("/opt/java/bin/java", "-version")).toArray(String[]::new)))
+                .contains("version \"25");
+    }
+
+    @Test
     void carriesTheQuarkusAppWithTheWorkerAndItsDependencies() throws IOException {
         Path app = root.resolve("deployments");
         assertThat(app.resolve("quarkus-run.jar")).isRegularFile();
@@ -94,29 +103,27 @@ class WorkerImageIT {
     }
 
     /**
-     * The whole image in one go: its entrypoint (paths moved under the unpacked root) boots the worker
-     * on a tiny random-weight checkpoint, which the image's own Java writes with the engine's
+     * The whole image in one go: its entrypoint, run inside the image (see {@link #inImage}), boots the
+     * worker on a tiny random-weight checkpoint, which the image's own Java writes with the engine's
      * generator from the image's own jars. Liveness comes up (engine loop turning); readiness stays down because no
      * broker is there to join, which is what readiness is for.
      */
     @Test
-    void entrypointBootsTheWorkerLiveButNotReadyWithoutABroker(@TempDir Path model) throws Exception {
-        Path lib = root.resolve("deployments/lib/main");
-        OciImage.run(root, root.resolve("opt/java/bin/java").toString(), "--add-modules", "jdk.incubator.vector",
-                "-cp", lib + "/*", "dev.minitron.engine.tiny.TinyCheckpointMain", "--out", model.toString(),
-                "--preset", "tiny", "--force");
+    void entrypointBootsTheWorkerLiveButNotReadyWithoutABroker() throws Exception {
+        Files.createDirectories(root.resolve("models"));
+        OciImage.run(root, inImage(List.of("/opt/java/bin/java", "--add-modules", "jdk.incubator.vector",
+                "-cp", "/deployments/lib/main/*", "dev.minitron.engine.tiny.TinyCheckpointMain",
+                "--out", "/models/tiny", "--preset", "tiny", "--force")).toArray(String[]::new));
         int port = freePort();
-        List<String> command = new ArrayList<>();
-        for (String arg : entrypoint()) {
-            command.add(arg.replace("/opt/java", root.resolve("opt/java").toString())
-                    .replace("/deployments", root.resolve("deployments").toString()));
-        }
-        ProcessBuilder builder = new ProcessBuilder(command).directory(root.resolve("deployments").toFile())
+        ProcessBuilder builder = new ProcessBuilder(inImage(entrypoint())).directory(root.resolve("deployments").toFile())
                 .redirectErrorStream(true).redirectOutput(root.resolve("worker.log").toFile());
-        builder.environment().put("MINITRON_MODEL_PATH", model.toString());
+        builder.environment().put("MINITRON_MODEL_PATH", chrootWorks() ? "/models/tiny" : root.resolve("models/tiny").toString());
         builder.environment().put("MINITRON_ENGINE_THREADS", "1");
         builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + freePort()); // nobody listens
+        // this test is about the packaging: no topic check and no Streams views without a broker
+        builder.environment().put("MINITRON_TOPICS_VERIFY", "false");
+        builder.environment().put("MINITRON_STATUS_ENABLED", "false");
         Process worker = builder.start();
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -138,6 +145,45 @@ class WorkerImageIT {
                 worker.destroyForcibly();
             }
         }
+    }
+
+    /**
+     * {@code argsInImage} as a command that sees only the image's files: a chroot into the unpacked
+     * root inside an unprivileged user, mount and PID namespace with its own /proc (what a container
+     * runtime gives it). Where namespaces are not allowed, the same command on the host with the
+     * image's paths moved under the root (host C libraries then stand in for the image's).
+     */
+    private List<String> inImage(List<String> argsInImage) {
+        List<String> command = new ArrayList<>();
+        if (chrootWorks()) {
+            command.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--kill-child", "--mount-proc=" + root.resolve("proc"),
+                    "chroot", root.toString()));
+            command.addAll(argsInImage);
+        } else {
+            for (String arg : argsInImage) {
+                command.add(arg.replace("/opt/java", root.resolve("opt/java").toString())
+                        .replace("/deployments", root.resolve("deployments").toString())
+                        .replace("/models", root.resolve("models").toString()));
+            }
+        }
+        return command;
+    }
+
+    private Boolean chroot;
+
+    private boolean chrootWorks() {
+        if (chroot == null) {
+            try {
+                Files.createDirectories(root.resolve("proc"));
+                Process p = new ProcessBuilder("unshare", "-r", "-m", "-p", "-f", "--kill-child", "--mount-proc=" + root.resolve("proc"),
+                        "chroot", root.toString(), "/opt/java/bin/java", "-version").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                chroot = p.waitFor() == 0;
+            } catch (IOException | InterruptedException e) {
+                chroot = false;
+            }
+        }
+        return chroot;
     }
 
     @AfterAll
