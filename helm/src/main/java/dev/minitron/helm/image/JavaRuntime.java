@@ -18,12 +18,12 @@ import java.util.stream.Stream;
 final class JavaRuntime {
 
     /**
-     * The worker's modules: jdeps over quarkus-app (every jar, one at a time) names java.base,
-     * java.logging, java.management, java.naming, java.net.http, java.security.jgss, java.sql,
-     * java.xml, java.desktop (java.beans, used by Jackson and SmallRye), jdk.unsupported
-     * (Netty, LZ4, Zstd); added by hand: the Vector API the engine computes with, SASL and
-     * Kerberos for Kafka's SASL mechanisms, the JMX agent that Kafka's client metrics register with,
-     * zipfs/charsets/crypto providers (TLS, PKCS#12) and DNS for JNDI lookups.
+     * The worker's modules, chosen from what it and its dependencies use: logging, JMX (Kafka client
+     * metrics), JNDI/DNS, java.net.http, java.sql and java.xml (Quarkus, SmallRye), java.desktop
+     * (java.beans for Jackson), jdk.unsupported (Netty, LZ4, Zstd, RocksDB), the Vector API the
+     * engine computes with, SASL, Kerberos and JAAS for Kafka's SASL mechanisms, extra charsets,
+     * zipfs and JFR for diagnostics. WorkerImageIT boots the worker on it; a missing module shows
+     * there as a NoClassDefFoundError.
      */
     static final List<String> MODULES = List.of(
             "java.base", "java.logging", "java.management", "java.naming", "java.net.http",
