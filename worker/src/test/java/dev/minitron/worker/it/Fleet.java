@@ -34,6 +34,11 @@ final class Fleet {
         return s;
     }
 
+    /** Where a test's worker logs go: kept under target/ after the run, for the failure that needs them. */
+    static java.nio.file.Path logDir(String test) throws java.io.IOException {
+        return java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "it-logs", test));
+    }
+
     static String greedyPrompt(String id, Greedy g) {
         return "{\"id\":\"%s\",\"prompt\":\"%s\",\"max_tokens\":%d,\"temperature\":0,\"ignore_eos\":true}"
                 .formatted(id, g.prompt(), g.maxTokens());

@@ -46,6 +46,7 @@ class FleetIT {
         Path model = dir.resolve("model");
         TinyCheckpoint.write(model, TinyPreset.TINY, 7);
         TopicSet topics = TopicSet.create(bootstrap, "fleet", PARTITIONS);
+        Path logs = Fleet.logDir("FleetIT");
         Map<String, String> settings = Fleet.with(Fleet.settings(topics), "minitron.worker.shutdown-grace", "5s");
 
         Map<String, Greedy> sent = new ConcurrentHashMap<>();
@@ -54,7 +55,7 @@ class FleetIT {
         AtomicBoolean stop = new AtomicBoolean();
         List<WorkerProcess> workers = new java.util.ArrayList<>();
         try (AnswerChecker checker = topics.checker(bootstrap).expectRedelivery(true)) {
-            WorkerProcess a = WorkerProcess.start("a", bootstrap, model, dir, settings);
+            WorkerProcess a = WorkerProcess.start("a", bootstrap, model, logs, settings);
             workers.add(a);
             a.awaitReady(READY);
             Thread load = Thread.ofPlatform().name("fleet-load").start(() -> {
@@ -76,8 +77,8 @@ class FleetIT {
             try {
                 checker.awaitUntil(x -> x.finalCompletions().size() >= 10, Duration.ofSeconds(60));
                 // Two more join under load.
-                WorkerProcess b = WorkerProcess.start("b", bootstrap, model, dir, settings);
-                WorkerProcess c = WorkerProcess.start("c", bootstrap, model, dir, settings);
+                WorkerProcess b = WorkerProcess.start("b", bootstrap, model, logs, settings);
+                WorkerProcess c = WorkerProcess.start("c", bootstrap, model, logs, settings);
                 workers.add(b);
                 workers.add(c);
                 b.awaitReady(READY);

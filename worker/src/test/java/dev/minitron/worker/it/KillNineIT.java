@@ -38,11 +38,12 @@ class KillNineIT {
         Path model = dir.resolve("model");
         TinyCheckpoint.write(model, TinyPreset.TINY, 99);
         TopicSet topics = TopicSet.create(bootstrap, "kill9", 4);
+        Path logs = Fleet.logDir("KillNineIT");
         Map<String, String> settings = Fleet.settings(topics);
 
         List<Greedy> requests = new ArrayList<>();
         try (AnswerChecker checker = topics.checker(bootstrap).expectRedelivery(true)) {
-            WorkerProcess first = WorkerProcess.start("first", bootstrap, model, dir, settings)
+            WorkerProcess first = WorkerProcess.start("first", bootstrap, model, logs, settings)
                     .awaitReady(Duration.ofSeconds(90));
             try (var producer = Fleet.producer(bootstrap)) {
                 for (int i = 1; i <= PROMPTS; i++) {
@@ -59,7 +60,7 @@ class KillNineIT {
             assertThat(answeredByFirst).as("killed mid-generation").isLessThan(PROMPTS);
             checker.checkCommittedOffsets(topics.group());
 
-            try (WorkerProcess second = WorkerProcess.start("second", bootstrap, model, dir, settings)
+            try (WorkerProcess second = WorkerProcess.start("second", bootstrap, model, logs, settings)
                     .awaitReady(Duration.ofSeconds(90))) {
                 checker.awaitAllAnswered(Duration.ofSeconds(180));
                 checker.awaitCommittedToEnd(topics.group(), Duration.ofSeconds(60));

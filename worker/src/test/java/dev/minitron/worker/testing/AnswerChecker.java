@@ -91,13 +91,33 @@ public final class AnswerChecker implements AutoCloseable {
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
         consumer = new KafkaConsumer<>(p);
         for (String topic : List.of(prompts, tokens, completions, errors)) {
-            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            partitionsOf(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         tokensTopic = tokens;
         completionsTopic = completions;
         errorsTopic = errors;
+    }
+
+    /** A topic created a moment ago may not be in the metadata yet: ask until it is. */
+    private List<org.apache.kafka.common.PartitionInfo> partitionsOf(String topic) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            var infos = consumer.partitionsFor(topic);
+            if (infos != null && !infos.isEmpty()) {
+                return infos;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topic " + topic + " has no partitions");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     private final String tokensTopic;
