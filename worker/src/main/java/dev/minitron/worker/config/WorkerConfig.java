@@ -70,6 +70,26 @@ public interface WorkerConfig {
 
         @WithDefault("minitron.cancels")
         String cancels();
+
+        /** At startup, create missing topics (the settings below); existing ones are only verified. */
+        @WithDefault("false")
+        boolean create();
+
+        /** At startup, check that the topics exist and completions are compacted; fail startup if not. */
+        @WithDefault("true")
+        boolean verify();
+
+        /** Partitions of created topics; prompts' count caps how many workers share the load. */
+        @WithDefault("4")
+        int partitions();
+
+        /** Replication factor of created topics; -1: the cluster's {@code default.replication.factor}. */
+        @WithDefault("-1")
+        short replicationFactor();
+
+        /** {@code retention.ms} of a created tokens topic (streams are read live; keep them briefly). */
+        @WithDefault("1h")
+        Duration tokensRetention();
     }
 
     interface Consumer {
@@ -90,6 +110,25 @@ public interface WorkerConfig {
         /** A cancel applies to its id for this long: it stops a prompt that arrives after it, too. */
         @WithDefault("10m")
         Duration cancelWindow();
+
+        /**
+         * A prompt whose id was answered by this worker within this window is not generated again
+         * (it gets a {@code duplicate_id} error event); 0 turns the check off.
+         */
+        @WithDefault("10m")
+        Duration idempotencyWindow();
+
+        /** The most ids the idempotency window remembers (oldest forgotten first). */
+        @WithDefault("100000")
+        int idempotencyMaxIds();
+
+        /** Prompts handed to the engine and not yet started, at most; 0: the engine's max-num-seqs. */
+        @WithDefault("0")
+        int maxWaiting();
+
+        /** The longest attempt journal a commit carries; keep under the broker's offset.metadata.max.bytes. */
+        @WithDefault("4000")
+        int attemptJournalMaxBytes();
     }
 
     interface Worker {

@@ -30,10 +30,13 @@ public final class InFlight {
     private final long recordTimeMillis;
     private final long submittedMillis = System.currentTimeMillis();
     private final List<TokenLogprob> logprobs = new ArrayList<>();   // engine thread only
+    private final int blocks;
+    private final java.util.concurrent.atomic.AtomicBoolean begun = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean revoked;
 
     public InFlight(TopicPartition partition, long offset, long generation, String id, String engineRequestId,
-                    int attempt, boolean stream, Map<String, String> metadata, long recordTimeMillis) {
+                    int attempt, boolean stream, Map<String, String> metadata, long recordTimeMillis, int blocks) {
+        this.blocks = blocks;
         this.partition = partition;
         this.offset = offset;
         this.generation = generation;
@@ -47,7 +50,7 @@ public final class InFlight {
 
     /** A record answered with an error event, never handed to the engine. */
     public static InFlight rejected(TopicPartition partition, long offset, long generation, long recordTimeMillis) {
-        return new InFlight(partition, offset, generation, null, null, 0, false, Map.of(), recordTimeMillis);
+        return new InFlight(partition, offset, generation, null, null, 0, false, Map.of(), recordTimeMillis, 0);
     }
 
     /** The engine request id of one admission of the prompt read at this place. */
@@ -72,6 +75,16 @@ public final class InFlight {
     /** Logprobs of every generated token, gathered for the completion (engine thread only). */
     public List<TokenLogprob> logprobs() {
         return logprobs;
+    }
+
+    /** KV blocks the prompt needs to start: reserved by admission until its first output. */
+    public int blocks() {
+        return blocks;
+    }
+
+    /** True exactly once: on the request's first output from the engine (any thread). */
+    public boolean begin() {
+        return begun.compareAndSet(false, true);
     }
 
     /** Whether the partition moved away (rebalance, shutdown): outputs are dropped, the new owner answers. */

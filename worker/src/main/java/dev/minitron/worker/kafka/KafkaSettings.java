@@ -68,6 +68,18 @@ public class KafkaSettings {
         return props;
     }
 
+    /** An admin client's settings (topic setup): the same cluster and security as the worker's clients. */
+    public Map<String, Object> admin() {
+        Map<String, Object> props = new HashMap<>();
+        base().forEach((k, v) -> {
+            if (org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k)) {
+                props.put(k, v);
+            }
+        });
+        props.putIfAbsent(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return props;
+    }
+
     private Map<String, Object> base() {
         Map<String, Object> props = new HashMap<>();
         common.forEach((k, v) -> {

@@ -2,6 +2,7 @@ package dev.minitron.worker.kafka;
 
 import dev.minitron.engine.FinishReason;
 import dev.minitron.engine.LlmEngine;
+import dev.minitron.engine.RequestSink;
 import dev.minitron.worker.config.WorkerConfig;
 import dev.minitron.worker.engine.EngineHolder;
 import dev.minitron.worker.mapping.AdmissionResult;
@@ -45,10 +46,17 @@ public class PromptConsumer {
     private final ResultPublisher publisher;
     private final RequestAdmission admission;
     private final LlmEngine engine;
-    private final OffsetTracker tracker = new OffsetTracker();
+    private final OffsetTracker tracker;
+    private final RecentAnswers recent;
+    private final EngineCapacity capacity;
+    private final java.util.concurrent.atomic.AtomicInteger notStarted = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong reservedBlocks = new java.util.concurrent.atomic.AtomicLong();
+    private final List<Start> toStart = new java.util.ArrayList<>();          // poll thread only
+    private final java.util.ArrayDeque<Start> retry = new java.util.ArrayDeque<>();   // poll thread only
     private final ConcurrentLinkedQueue<InFlight> answered = new ConcurrentLinkedQueue<>();
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();   // by prompt id
-    private final Set<TopicPartition> paused = new HashSet<>();
+    /** Partitions this worker paused, with the KV blocks their next record needs (0: waiting for the count). */
+    private final Map<TopicPartition, Integer> paused = new java.util.HashMap<>();
     private volatile boolean running;
     private volatile boolean joined;
     private final java.util.concurrent.atomic.AtomicLong admissions = new java.util.concurrent.atomic.AtomicLong();
@@ -65,6 +73,15 @@ public class PromptConsumer {
         this.publisher = publisher;
         this.admission = admission;
         this.engine = engineHolder.engine();
+        var consumerConfig = config.consumer();
+        this.tracker = new OffsetTracker(consumerConfig.attemptJournalMaxBytes());
+        this.recent = new RecentAnswers(consumerConfig.idempotencyWindow().toMillis(), consumerConfig.idempotencyMaxIds());
+        int maxWaiting = consumerConfig.maxWaiting() > 0 ? consumerConfig.maxWaiting() : config.engine().maxNumSeqs();
+        this.capacity = new EngineCapacity(maxWaiting, config.engine().blockSize());
+    }
+
+    /** An accepted prompt between its admission and its hand-over to the engine. */
+    private record Start(InFlight request, dev.minitron.engine.EngineRequest engineRequest) {
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -119,10 +136,11 @@ public class PromptConsumer {
                     break;
                 }
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(config.consumer().pollTimeout())) {
-                    if (!paused.contains(new TopicPartition(r.topic(), r.partition()))) {
+                    if (!paused.containsKey(new TopicPartition(r.topic(), r.partition()))) {
                         handle(c, r);
                     }
                 }
+                startAll(c);
                 takeAnswers();
                 commitAsync(c);
                 applyBackpressure(c, max);
@@ -135,12 +153,26 @@ public class PromptConsumer {
 
     private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        if (inFlight.size() >= config.consumer().maxInFlight()) {
-            handBack(c, tp, r.offset());   // the cap is exact, whatever the size of the poll batch
+        AttemptJournal.Run prior = tracker.prior(tp, r.offset());
+        if (prior != null && prior.done()) {
+            skipAnswered(tp, r.offset());   // an earlier owner's answer was acknowledged; only its commit was lost
             return;
         }
-        Set<String> busyIds = inFlight.keySet();
-        AdmissionResult result = admission.admit(r, busyIds);
+        if (inFlight.size() >= config.consumer().maxInFlight() || !retry.isEmpty()) {
+            handBack(c, tp, r.offset(), 0);   // the cap is exact, whatever the size of the poll batch
+            return;
+        }
+        AdmissionResult result = admission.admit(r);
+        if (result instanceof AdmissionResult.Accepted a) {
+            AdmissionResult duplicate = checkDuplicate(r, tp, a.id());
+            if (duplicate == SAME_RECORD) {
+                skipAnswered(tp, r.offset());
+                return;
+            }
+            if (duplicate != null) {
+                result = duplicate;
+            }
+        }
         if (result instanceof AdmissionResult.Rejected rejected) {
             long generation = tracker.track(tp, r.offset());
             InFlight record = InFlight.rejected(tp, r.offset(), generation, r.timestamp());
@@ -148,32 +180,116 @@ public class PromptConsumer {
             return;
         }
         var accepted = (AdmissionResult.Accepted) result;
+        int need = capacity.blocksFor(accepted.request().promptTokenIds().length);
+        if (!capacity.admits(engine.stats(), notStarted.get(), reservedBlocks.get(), need)) {
+            handBack(c, tp, r.offset(), need);   // the engine cannot hold it yet: Kafka keeps it
+            return;
+        }
         long generation = tracker.track(tp, r.offset());
+        int attempt = tracker.nextAttempt(tp, r.offset());
         // The engine id is unique per admission: a redelivery of the same record never meets an
         // aborted earlier attempt that is still inside the engine.
         var engineRequest = accepted.request().withRequestId(
                 InFlight.engineRequestId(accepted.id(), tp, r.offset(), admissions.incrementAndGet()));
-        InFlight request = new InFlight(tp, r.offset(), generation, accepted.id(), engineRequest.requestId(), 1,
-                accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli());
+        InFlight request = new InFlight(tp, r.offset(), generation, accepted.id(), engineRequest.requestId(), attempt,
+                accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli(), need);
         inFlight.put(request.id(), request);
+        notStarted.incrementAndGet();
+        reservedBlocks.addAndGet(need);
+        tracker.started(tp, r.offset(), attempt);
+        toStart.add(new Start(request, engineRequest));
+    }
+
+    /** Marker: the very record answered before (same partition and offset), redelivered. */
+    private static final AdmissionResult SAME_RECORD = new AdmissionResult.Rejected(null);
+
+    /**
+     * A prompt whose id is being generated, or was answered within the idempotency window from
+     * another record, is not generated again: it gets a {@code duplicate_id} error event. The same
+     * record coming back (a partition revoked and assigned again before its watermark passed it) is
+     * no duplicate: its answer stands and it is only committed.
+     */
+    private AdmissionResult checkDuplicate(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, String id) {
+        if (inFlight.containsKey(id)) {
+            return admission.duplicate(r, id, "a request with id " + id + " is being generated right now;"
+                    + " this record is not generated (the first one will be answered)");
+        }
+        RecentAnswers.Answer earlier = recent.get(id, System.currentTimeMillis());
+        if (earlier == null) {
+            return null;
+        }
+        if (earlier.partition().equals(tp) && earlier.offset() == r.offset()) {
+            return SAME_RECORD;
+        }
+        long ago = Math.max(0, System.currentTimeMillis() - earlier.answeredAtMillis()) / 1000;
+        return admission.duplicate(r, id, "request " + id + " was answered " + ago + " s ago (attempt "
+                + earlier.attempt() + ", prompt at " + earlier.partition() + " offset " + earlier.offset()
+                + "); its completion stands and this record is not generated again");
+    }
+
+    /** Commits a record without answering it again. */
+    private void skipAnswered(TopicPartition tp, long offset) {
+        long generation = tracker.track(tp, offset);
+        tracker.ack(tp, offset, generation);
+    }
+
+    /**
+     * Hands this poll's accepted prompts to the engine, after committing the journal that says they
+     * were started: whoever reads the partition after a crash then numbers their next attempt higher.
+     * One synchronous commit per poll batch that starts work, not one per prompt.
+     */
+    private void startAll(KafkaConsumer<byte[], byte[]> c) {
+        List<Start> again = List.copyOf(retry);
+        retry.clear();
+        again.forEach(this::start);
+        if (toStart.isEmpty()) {
+            return;
+        }
+        Set<TopicPartition> partitions = new HashSet<>();
+        toStart.forEach(s -> partitions.add(s.request().partition()));
+        if (!commitSync(c, partitions)) {
+            LOG.warn("the attempt journal was not committed: after a crash these prompts may repeat an attempt number");
+        }
+        toStart.forEach(this::start);
+        toStart.clear();
+    }
+
+    private void start(Start s) {
+        InFlight request = s.request();
+        if (request.revoked()) {
+            release(request);
+            return;
+        }
         try {
-            engine.addRequest(engineRequest, publisher.sinkFor(request, answered::add));
+            RequestSink answers = publisher.sinkFor(request, answered::add);
+            engine.addRequest(s.engineRequest(), output -> {
+                release(request);
+                answers.accept(output);
+            });
             if (cancels.contains(request.id(), System.currentTimeMillis())) {
                 engine.abort(request.engineRequestId(), FinishReason.CANCELLED);   // cancelled before it started
             }
         } catch (RejectedExecutionException | IllegalStateException notTaken) {
-            // Queue full (or engine stopping): give the record back to Kafka and wait.
-            inFlight.remove(request.id(), request);
-            tracker.untrackLast(tp, r.offset());
-            handBack(c, tp, r.offset());
+            retry.add(s);   // queue full (or engine stopping): no new prompts until it is taken
         }
     }
 
-    /** Seeks the partition back to this record and pauses it: Kafka keeps it until there is room. */
-    private void handBack(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long offset) {
+    /** The request started (or will never start here): its KV reservation ends. Once per request. */
+    private void release(InFlight request) {
+        if (request.begin()) {
+            notStarted.decrementAndGet();
+            reservedBlocks.addAndGet(-request.blocks());
+        }
+    }
+
+    /**
+     * Seeks the partition back to this record and pauses it: Kafka keeps it until there is room.
+     * {@code needBlocks}: the KV blocks the record needs (0 when it waits for the in-flight count).
+     */
+    private void handBack(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long offset, int needBlocks) {
         c.seek(tp, offset);
         c.pause(List.of(tp));
-        paused.add(tp);
+        paused.put(tp, needBlocks);
     }
 
     private void takeAnswers() {
@@ -184,6 +300,10 @@ public class PromptConsumer {
             }
             if (!done.revoked()) {
                 tracker.ack(done.partition(), done.offset(), done.generation());
+                if (done.id() != null) {
+                    recent.add(done.id(), new RecentAnswers.Answer(done.partition(), done.offset(), done.attempt(),
+                            System.currentTimeMillis()));
+                }
             }
         }
     }
@@ -202,33 +322,55 @@ public class PromptConsumer {
         }
     }
 
-    /** Commits the current watermarks of these partitions and waits; never throws. */
-    private void commitSync(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions) {
+    /** Commits the current watermarks and journals of these partitions and waits; never throws. */
+    private boolean commitSync(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetAndMetadata> offsets = tracker.watermarks(partitions);
         if (offsets.isEmpty()) {
-            return;
+            return true;
         }
         try {
             c.commitSync(offsets, Duration.ofSeconds(10));
             tracker.committed(offsets);
+            return true;
         } catch (KafkaException e) {
-            LOG.warnf("final offset commit failed (those prompts will be answered again): %s", e.toString());
+            tracker.commitFailed(offsets);
+            LOG.warnf("offset commit failed (prompts above the last committed offset will be answered again): %s",
+                    e.toString());
+            return false;
         }
     }
 
+    /**
+     * Pauses every partition at the in-flight cap; resumes a paused partition once its next record
+     * would be taken: below 3/4 of the cap (hysteresis, so a partition is not fetched for one record
+     * at a time) and, for a record that waited for KV room, once the engine has it.
+     */
     private void applyBackpressure(KafkaConsumer<byte[], byte[]> c, int max) {
         Set<TopicPartition> assigned = c.assignment();
-        if (inFlight.size() >= max) {
+        paused.keySet().retainAll(assigned);
+        if (inFlight.size() >= max || !retry.isEmpty()) {
             Set<TopicPartition> toPause = new HashSet<>(assigned);
-            toPause.removeAll(paused);
+            toPause.removeAll(paused.keySet());
             if (!toPause.isEmpty()) {
                 c.pause(toPause);
-                paused.addAll(toPause);
+                toPause.forEach(tp -> paused.put(tp, 0));
             }
-        } else if (!paused.isEmpty() && inFlight.size() < Math.max(1, max * 3 / 4)) {
-            paused.retainAll(assigned);
-            c.resume(paused);
-            paused.clear();
+            return;
+        }
+        if (paused.isEmpty()) {
+            return;
+        }
+        var stats = engine.stats();
+        List<TopicPartition> resume = new java.util.ArrayList<>();
+        for (var e : paused.entrySet()) {
+            int limit = e.getValue() == 0 ? Math.max(1, max * 3 / 4) : max;
+            if (inFlight.size() < limit && capacity.admits(stats, notStarted.get(), reservedBlocks.get(), e.getValue())) {
+                resume.add(e.getKey());
+            }
+        }
+        if (!resume.isEmpty()) {
+            c.resume(resume);
+            resume.forEach(paused::remove);
         }
     }
 
@@ -258,18 +400,38 @@ public class PromptConsumer {
             inFlight.remove(r.id(), r);
             engine.abort(r.engineRequestId(), FinishReason.CANCELLED);
         }
+        retry.removeIf(s -> {
+            if (s.request().revoked()) {
+                release(s.request());   // never reached the engine
+                return true;
+            }
+            return false;
+        });
     }
 
     private void forget(Collection<TopicPartition> partitions) {
         revoke(inFlight.values().stream().filter(r -> partitions.contains(r.partition())).toList());
         partitions.forEach(tracker::remove);
-        paused.removeAll(partitions);
+        paused.keySet().removeAll(partitions);
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             joined = true;
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+            try {
+                committed = consumer.committed(Set.copyOf(partitions), Duration.ofSeconds(10));
+            } catch (KafkaException e) {
+                LOG.warnf("could not read the attempt journal of %s (redelivered prompts may repeat an attempt"
+                        + " number): %s", partitions, e.toString());
+            }
+            for (TopicPartition tp : partitions) {
+                tracker.assigned(tp, committed.get(tp));
+            }
             LOG.infof("assigned %s", partitions);
         }
 

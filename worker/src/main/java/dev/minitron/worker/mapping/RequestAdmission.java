@@ -13,8 +13,9 @@ import dev.minitron.worker.engine.EngineHolder;
 import dev.minitron.worker.engine.WorkerIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -34,8 +35,12 @@ public class RequestAdmission {
         this.worker = identity.id();
     }
 
-    /** @param inFlightIds ids being generated right now: a second prompt with one of them is refused */
-    public AdmissionResult admit(ConsumerRecord<byte[], byte[]> record, Set<String> inFlightIds) {
+    /**
+     * Decodes and checks one record. Besides the prompt schema, the record key must be the id's UTF-8
+     * bytes: every record of an id must land in one partition, or the idempotency window (which is
+     * per partition owner) and the ordering of an id's answers would not hold.
+     */
+    public AdmissionResult admit(ConsumerRecord<byte[], byte[]> record) {
         PromptEvent prompt;
         try {
             prompt = decoder.decode(record.value());
@@ -44,9 +49,13 @@ public class RequestAdmission {
         } catch (RuntimeException e) {
             return reject(record, null, ErrorCode.INTERNAL, "could not read the prompt: " + e.getClass().getSimpleName());
         }
-        if (inFlightIds.contains(prompt.id())) {
-            return reject(record, prompt.id(), ErrorCode.DUPLICATE_ID,
-                    "a request with id " + prompt.id() + " is being generated right now");
+        if (record.key() == null) {
+            return reject(record, prompt.id(), ErrorCode.INVALID_REQUEST,
+                    "the record has no key: key every prompt record by its id");
+        }
+        if (!Arrays.equals(record.key(), prompt.id().getBytes(StandardCharsets.UTF_8))) {
+            return reject(record, prompt.id(), ErrorCode.INVALID_REQUEST,
+                    "the record key (" + describeKey(record.key()) + ") is not the id: key every prompt record by its id");
         }
         try {
             var s = prompt.sampling();
@@ -68,7 +77,22 @@ public class RequestAdmission {
         }
     }
 
-    private AdmissionResult reject(ConsumerRecord<byte[], byte[]> record, String id, ErrorCode code, String message) {
+    /** A valid prompt whose id this worker is generating or answered lately: never generated twice. */
+    public AdmissionResult.Rejected duplicate(ConsumerRecord<byte[], byte[]> record, String id, String message) {
+        return reject(record, id, ErrorCode.DUPLICATE_ID, message);
+    }
+
+    private static String describeKey(byte[] key) {
+        var decoder = StandardCharsets.UTF_8.newDecoder();
+        try {
+            String k = decoder.decode(java.nio.ByteBuffer.wrap(key)).toString();
+            return k.length() > 64 ? "'" + k.substring(0, 64) + "…'" : "'" + k + "'";
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return key.length + " bytes, not UTF-8";
+        }
+    }
+
+    private AdmissionResult.Rejected reject(ConsumerRecord<byte[], byte[]> record, String id, ErrorCode code, String message) {
         var source = new ErrorEvent.SourceRef(record.topic(), record.partition(), record.offset());
         return new AdmissionResult.Rejected(ErrorEvent.of(id, source, code, message, record.value(), worker,
                 System.currentTimeMillis()));

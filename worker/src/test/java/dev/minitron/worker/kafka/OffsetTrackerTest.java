@@ -104,4 +104,66 @@ class OffsetTrackerTest {
             assertThat(t.watermark(P0)).isEqualTo(50);
         }
     }
+
+    @Test
+    void commitsCarryTheJournalAndANewOwnerNumbersTheNextAttemptHigher() {
+        OffsetTracker first = new OffsetTracker();
+        first.assigned(P0, null);
+        long g = 0;
+        for (long o = 0; o < 4; o++) {
+            g = first.track(P0, o);
+            assertThat(first.nextAttempt(P0, o)).isEqualTo(1);
+            first.started(P0, o, 1);
+        }
+        first.ack(P0, 0, g);   // watermark 1
+        first.ack(P0, 2, g);   // answered above the watermark
+        var commit = first.takeCommittable().get(P0);
+        assertThat(commit.offset()).isEqualTo(1);
+
+        OffsetTracker second = new OffsetTracker();
+        second.assigned(P0, commit);
+        assertThat(second.nextAttempt(P0, 1)).isEqualTo(2);
+        assertThat(second.prior(P0, 2).done()).isTrue();
+        assertThat(second.nextAttempt(P0, 3)).isEqualTo(2);
+        assertThat(second.prior(P0, 4)).isNull();
+        assertThat(second.nextAttempt(P0, 4)).isEqualTo(1);
+
+        // The second owner starts offset 1 again and dies: a third sees attempt 2 there, and still
+        // the first owner's attempt at offset 3, which the second never reached.
+        long g2 = second.track(P0, 1);
+        second.started(P0, 1, 2);
+        var commit2 = second.watermarks(List.of(P0)).get(P0);
+        OffsetTracker third = new OffsetTracker();
+        third.assigned(P0, commit2);
+        assertThat(third.nextAttempt(P0, 1)).isEqualTo(3);
+        assertThat(third.nextAttempt(P0, 3)).isEqualTo(2);
+        assertThat(g2).isPositive();
+    }
+
+    @Test
+    void aStartOrAnAnswerAboveTheWatermarkMakesTheJournalCommittableAgain() {
+        OffsetTracker t = new OffsetTracker();
+        long g = t.track(P0, 0);
+        t.track(P0, 1);
+        t.takeCommittable();
+        t.started(P0, 1, 1);
+        assertThat(t.takeCommittable()).containsOnlyKeys(P0);
+        assertThat(t.takeCommittable()).isEmpty();
+        t.ack(P0, 1, g);
+        var commit = t.takeCommittable().get(P0);
+        assertThat(commit.offset()).isZero();
+        assertThat(commit.metadata()).isEqualTo("j1:1!");
+        t.ack(P0, 0, g);
+        assertThat(t.takeCommittable().get(P0).metadata()).isEmpty();
+    }
+
+    @Test
+    void aRecordHandedBackLeavesTheJournal() {
+        OffsetTracker t = new OffsetTracker();
+        t.track(P0, 0);
+        t.started(P0, 0, 1);
+        t.untrackLast(P0, 0);
+        t.track(P0, 0);
+        assertThat(t.metadata(P0)).isEmpty();
+    }
 }

@@ -1,0 +1,192 @@
+package dev.minitron.worker.kafka;
+
+import dev.minitron.worker.config.WorkerConfig;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jboss.logging.Logger;
+
+/**
+ * Creates the wire contract's topics where they are missing ({@code minitron.topics.create}) and
+ * verifies them at startup ({@code minitron.topics.verify}): a worker whose answers would go
+ * nowhere, or whose duplicate completions would never collapse, refuses to start and says why. A
+ * broker that cannot be reached is not a reason to refuse: the worker starts, logs that it could
+ * not check, and waits for Kafka like any client.
+ */
+@ApplicationScoped
+public class TopicProvisioner {
+
+    private static final Logger LOG = Logger.getLogger(TopicProvisioner.class);
+    private static final long TIMEOUT_SECONDS = 30;
+
+    /** The topic names and what to create them with. */
+    public record Spec(String prompts, String tokens, String completions, String errors, String cancels,
+                       int partitions, short replicationFactor, Duration tokensRetention) {
+
+        public List<String> names() {
+            return List.of(prompts, tokens, completions, errors, cancels);
+        }
+
+        static Spec of(WorkerConfig.Topics t) {
+            return new Spec(t.prompts(), t.tokens(), t.completions(), t.errors(), t.cancels(), t.partitions(),
+                    t.replicationFactor(), t.tokensRetention());
+        }
+    }
+
+    private final WorkerConfig config;
+    private final KafkaSettings settings;
+
+    public TopicProvisioner(WorkerConfig config, KafkaSettings settings) {
+        this.config = config;
+        this.settings = settings;
+    }
+
+    /** Before the consumers start (they observe the same event at the default priority). */
+    void onStart(@Observes @Priority(10) StartupEvent event) {
+        WorkerConfig.Topics t = config.topics();
+        if (!t.create() && !t.verify()) {
+            return;
+        }
+        Spec spec = Spec.of(t);
+        List<String> problems;
+        try (Admin admin = Admin.create(settings.admin())) {
+            if (t.create()) {
+                List<String> created = create(admin, spec);
+                if (!created.isEmpty()) {
+                    LOG.infof("created topics %s", created);
+                }
+            }
+            problems = verify(admin, spec);
+        } catch (IllegalStateException e) {
+            if (e.getCause() instanceof TimeoutException || e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                LOG.warnf("could not check the topics (Kafka not reachable within %d s): starting anyway", TIMEOUT_SECONDS);
+                return;
+            }
+            throw e;
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("the Kafka topics are not usable: " + String.join("; ", problems));
+        }
+    }
+
+    /** Creates the missing topics; returns the names it created. Existing topics are left as they are. */
+    public static List<String> create(Admin admin, Spec spec) {
+        if (spec.partitions() < 1) {
+            throw new IllegalArgumentException("partitions must be at least 1: " + spec.partitions());
+        }
+        List<NewTopic> topics = spec.names().stream().map(name -> newTopic(spec, name)).toList();
+        List<String> created = new ArrayList<>();
+        var results = admin.createTopics(topics).values();
+        for (String name : spec.names()) {
+            try {
+                results.get(name).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                created.add(name);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(),
+                            e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("Kafka did not create the topics within " + TIMEOUT_SECONDS + " s", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while creating topics", e);
+            }
+        }
+        return created;
+    }
+
+    static NewTopic newTopic(Spec spec, String name) {
+        Optional<Short> replication = spec.replicationFactor() > 0 ? Optional.of(spec.replicationFactor()) : Optional.empty();
+        var topic = new NewTopic(name, Optional.of(spec.partitions()), replication);
+        Map<String, String> configs = new HashMap<>();
+        if (name.equals(spec.completions())) {
+            configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        }
+        if (name.equals(spec.tokens())) {
+            configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(spec.tokensRetention().toMillis()));
+        }
+        return topic.configs(configs);
+    }
+
+    /**
+     * What is wrong with the topics, one sentence each; empty when they are usable. Checked: each
+     * exists; completions are compacted (a redelivered request's completions must collapse to one by
+     * id). Partition counts are reported, not judged: prompts' count caps how many workers share the
+     * load, and cancels may have any count (every worker reads them all).
+     */
+    public static List<String> verify(Admin admin, Spec spec) {
+        List<String> problems = new ArrayList<>();
+        Map<String, TopicDescription> found = new HashMap<>();
+        var described = admin.describeTopics(spec.names()).topicNameValues();
+        for (String name : spec.names()) {
+            try {
+                found.put(name, described.get(name).get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    problems.add("topic " + name + " does not exist (create it with `./minitron topics create`,"
+                            + " or start the worker with minitron.topics.create=true)");
+                } else {
+                    throw new IllegalStateException("cannot describe topic " + name + ": " + e.getCause().getMessage(),
+                            e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("Kafka did not describe the topics within " + TIMEOUT_SECONDS + " s", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while describing topics", e);
+            }
+        }
+        if (found.containsKey(spec.completions())) {
+            String policy = cleanupPolicy(admin, spec.completions());
+            if (policy != null && !List.of(policy.replace(" ", "").split(",")).contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+                problems.add("topic " + spec.completions() + " has cleanup.policy=" + policy + "; it must include compact"
+                        + " (a redelivered request's completions replace each other by id): kafka-configs --alter"
+                        + " --entity-type topics --entity-name " + spec.completions()
+                        + " --add-config cleanup.policy=compact");
+            }
+        }
+        TopicDescription prompts = found.get(spec.prompts());
+        if (prompts != null) {
+            LOG.infof("topic %s has %d partitions: at most that many workers share the load", spec.prompts(),
+                    prompts.partitions().size());
+        }
+        return problems;
+    }
+
+    private static String cleanupPolicy(Admin admin, String topic) {
+        var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config c = admin.describeConfigs(List.of(resource)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource);
+            var entry = c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            return entry == null ? null : entry.value();
+        } catch (ExecutionException e) {
+            LOG.warnf("cannot read the configs of %s (%s): its cleanup.policy is not checked", topic,
+                    e.getCause().toString());
+            return null;
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not describe " + topic + " within " + TIMEOUT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + topic, e);
+        }
+    }
+}
