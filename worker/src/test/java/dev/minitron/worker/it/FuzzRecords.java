@@ -124,10 +124,17 @@ final class FuzzRecords {
             case EMPTY_VALUE -> new FuzzRecord(kind, id, key, new byte[0], null, true);
             case TOMBSTONE -> new FuzzRecord(kind, id, key, null, null, true);
             case NOT_UTF8 -> {
+                // a byte that is never UTF-8, a lead byte without its continuation, a lone continuation
+                // byte, an encoded surrogate, an overlong encoding: inserted at the prompt's start
+                byte[] invalid = pick(new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xC3, '('}, new byte[] {(byte) 0x80},
+                        new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, new byte[] {(byte) 0xC0, (byte) 0xAF});
                 byte[] bytes = utf8(good);
-                int at = good.indexOf("\"prompt\":\"") + 10;
-                bytes[at] = (byte) (int) pick(0xFF, 0xC3, 0x80, 0xED, 0xF8);
-                yield new FuzzRecord(kind, id, key, bytes, null, true);
+                int at = utf8(good.substring(0, good.indexOf("\"prompt\":\"") + 10)).length;
+                var out = new ByteArrayOutputStream();
+                out.write(bytes, 0, at);
+                out.writeBytes(invalid);
+                out.write(bytes, at, bytes.length - at);
+                yield new FuzzRecord(kind, id, key, out.toByteArray(), null, true);
             }
             case TOO_LARGE -> new FuzzRecord(kind, id, key, utf8(good.replace("\"prompt\":\"", "\"prompt\":\""
                     + "x".repeat(maxRecordBytes + random.nextInt(2000)))), null, true);
