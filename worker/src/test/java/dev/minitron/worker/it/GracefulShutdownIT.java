@@ -61,7 +61,7 @@ class GracefulShutdownIT {
             awaitAssignment(a, b);
             try (var producer = Fleet.producer(bootstrap)) {
                 for (int i = 0; i < 12; i++) {
-                    Greedy g = new Greedy("Graceful " + i, 360);
+                    Greedy g = new Greedy("Graceful " + i, 480);
                     String id = "graceful-" + i;
                     sent.put(id, g);
                     producer.send(new ProducerRecord<>(topics.prompts(), i % PARTITIONS, id, Fleet.greedyPrompt(id, g)));
