@@ -4,6 +4,7 @@ import dev.minitron.schemas.TokenLogprob;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -31,7 +32,7 @@ public final class InFlight {
     private final long submittedMillis = System.currentTimeMillis();
     private final List<TokenLogprob> logprobs = new ArrayList<>();   // engine thread only
     private final int blocks;
-    private final java.util.concurrent.atomic.AtomicBoolean begun = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean begun = new AtomicBoolean();
     private volatile boolean revoked;
 
     public InFlight(TopicPartition partition, long offset, long generation, String id, String engineRequestId,

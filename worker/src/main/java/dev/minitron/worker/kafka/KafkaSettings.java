@@ -29,7 +29,11 @@ public class KafkaSettings {
 
     public Map<String, Object> consumer(String groupId, int maxPollRecords) {
         Map<String, Object> props = base();
-        props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        // Cooperative: a rebalance revokes only the partitions that move, the rest keep generating. The
+        // new group protocol (KIP-848, group.protocol=consumer) is incremental by itself and refuses the setting.
+        if (!"consumer".equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
+            props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        }
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);   // commits follow acknowledged answers

@@ -1,5 +1,6 @@
 package dev.minitron.worker.kafka;
 
+import dev.minitron.engine.EngineRequest;
 import dev.minitron.engine.FinishReason;
 import dev.minitron.engine.LlmEngine;
 import dev.minitron.engine.RequestSink;
@@ -13,7 +14,10 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -32,9 +38,12 @@ import org.jboss.logging.Logger;
 /**
  * Takes prompts from Kafka and hands them to the engine, on one thread that alone touches the
  * consumer. A prompt's offset is committed only after its terminal record (completion or error) is
- * acknowledged by the broker; each partition commits its contiguous watermark. Beyond
- * {@code maxInFlight} unanswered prompts the worker pauses its partitions and keeps polling, so the
+ * acknowledged by the broker; each partition commits its contiguous watermark, with the
+ * {@link AttemptJournal} of what was started beyond it, so a redelivery's attempt number is higher
+ * than any before. A prompt is taken only when the engine can hold it ({@code maxInFlight},
+ * {@link EngineCapacity}); otherwise its partition is rewound and paused and polling goes on, so the
  * backlog stays in Kafka and {@code max.poll.interval.ms} never expires because generation is slow.
+ * An id in flight or answered lately ({@link RecentAnswers}) is not generated twice.
  */
 @ApplicationScoped
 public class PromptConsumer {
@@ -49,17 +58,17 @@ public class PromptConsumer {
     private final OffsetTracker tracker;
     private final RecentAnswers recent;
     private final EngineCapacity capacity;
-    private final java.util.concurrent.atomic.AtomicInteger notStarted = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong reservedBlocks = new java.util.concurrent.atomic.AtomicLong();
-    private final List<Start> toStart = new java.util.ArrayList<>();          // poll thread only
-    private final java.util.ArrayDeque<Start> retry = new java.util.ArrayDeque<>();   // poll thread only
+    private final AtomicInteger notStarted = new AtomicInteger();
+    private final AtomicLong reservedBlocks = new AtomicLong();
+    private final List<Start> toStart = new ArrayList<>();          // poll thread only
+    private final ArrayDeque<Start> retry = new ArrayDeque<>();   // poll thread only
     private final ConcurrentLinkedQueue<InFlight> answered = new ConcurrentLinkedQueue<>();
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();   // by prompt id
     /** Partitions this worker paused, with the KV blocks their next record needs (0: waiting for the count). */
-    private final Map<TopicPartition, Integer> paused = new java.util.HashMap<>();
+    private final Map<TopicPartition, Integer> paused = new HashMap<>();
     private volatile boolean running;
     private volatile boolean joined;
-    private final java.util.concurrent.atomic.AtomicLong admissions = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong admissions = new AtomicLong();
     private KafkaConsumer<byte[], byte[]> consumer;   // poll thread only
     private volatile Thread thread;
 
@@ -81,7 +90,7 @@ public class PromptConsumer {
     }
 
     /** An accepted prompt between its admission and its hand-over to the engine. */
-    private record Start(InFlight request, dev.minitron.engine.EngineRequest engineRequest) {
+    private record Start(InFlight request, EngineRequest engineRequest) {
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -135,13 +144,14 @@ public class PromptConsumer {
                     LOG.error("the engine has stopped: this worker gives its partitions back to the group");
                     break;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(config.consumer().pollTimeout())) {
+                var records = c.poll(config.consumer().pollTimeout());
+                takeAnswers();   // first: a record polled now may repeat an id answered meanwhile
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (!paused.containsKey(new TopicPartition(r.topic(), r.partition()))) {
                         handle(c, r);
                     }
                 }
                 startAll(c);
-                takeAnswers();
                 commitAsync(c);
                 applyBackpressure(c, max);
             }
@@ -201,7 +211,7 @@ public class PromptConsumer {
     }
 
     /** Marker: the very record answered before (same partition and offset), redelivered. */
-    private static final AdmissionResult SAME_RECORD = new AdmissionResult.Rejected(null);
+    private static final AdmissionResult SAME_RECORD = new AdmissionResult.Rejected(null);   // compared by identity only
 
     /**
      * A prompt whose id is being generated, or was answered within the idempotency window from
@@ -361,7 +371,7 @@ public class PromptConsumer {
             return;
         }
         var stats = engine.stats();
-        List<TopicPartition> resume = new java.util.ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
         for (var e : paused.entrySet()) {
             int limit = e.getValue() == 0 ? Math.max(1, max * 3 / 4) : max;
             if (inFlight.size() < limit && capacity.admits(stats, notStarted.get(), reservedBlocks.get(), e.getValue())) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minitron.schemas.Topics;
 import dev.minitron.worker.engine.EngineHolder;
+import dev.minitron.worker.kafka.AttemptJournal;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -19,11 +20,17 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -110,8 +117,11 @@ class EndToEndTest {
         String soloText = completion("solo-a").get("text").asText();
 
         long stepsBefore = engine.engine().stats().numSteps();
-        send("pair-a", a.formatted("pair-a"));
-        send("pair-b", b.formatted("pair-b"));
+        // One partition, sent together: the worker reads both in one poll and starts them together.
+        var sentA = producer.send(new ProducerRecord<>(Topics.PROMPTS, 0, "pair-a", a.formatted("pair-a").getBytes(StandardCharsets.UTF_8)));
+        var sentB = producer.send(new ProducerRecord<>(Topics.PROMPTS, 0, "pair-b", b.formatted("pair-b").getBytes(StandardCharsets.UTF_8)));
+        sentA.get(10, TimeUnit.SECONDS);
+        sentB.get(10, TimeUnit.SECONDS);
         JsonNode pairA = completion("pair-a");
         JsonNode pairB = completion("pair-b");
         long steps = engine.engine().stats().numSteps() - stepsBefore;
@@ -233,6 +243,182 @@ class EndToEndTest {
         JsonNode c = completion("cancel-early");
         assertThat(c.get("finish_reason").asText()).isEqualTo("cancelled");
         assertThat(c.get("usage").get("completion_tokens").asInt()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void aDeadlineAlreadyPastIsAnsweredTimeoutBeforePrefill() throws Exception {
+        send("too-late", "{\"id\":\"too-late\",\"prompt\":\"Too late\",\"max_tokens\":50,"
+                + "\"deadline\":\"2020-01-01T00:00:00Z\"}");
+        JsonNode c = completion("too-late");
+        assertThat(c.get("finish_reason").asText()).isEqualTo("timeout");
+        assertThat(c.get("usage").get("completion_tokens").asInt()).isZero();
+        assertThat(c.get("timing").get("ttft_ms").isNull()).isTrue();
+    }
+
+    @Test
+    void aTimeoutPassingMidGenerationStopsItWithTheTextSoFar() throws Exception {
+        // Four at once share each step, so 1000 tokens take far longer than the 500 ms budget.
+        for (int i = 0; i < 4; i++) {
+            send("mid-timeout-" + i, ("{\"id\":\"mid-timeout-%d\",\"prompt\":\"Run on %d\",\"max_tokens\":1000,"
+                    + "\"ignore_eos\":true,\"timeout_ms\":500}").formatted(i, i));
+        }
+        for (int i = 0; i < 4; i++) {
+            String id = "mid-timeout-" + i;
+            JsonNode c = completion(id);
+            assertThat(c.get("finish_reason").asText()).as(id + ": " + c).isEqualTo("timeout");
+            int tokens = c.get("usage").get("completion_tokens").asInt();
+            assertThat(tokens).as(id).isBetween(1, 999);
+            // The last token events may arrive after the completion (another topic): wait for them.
+            String text = c.get("text").asText();
+            outputs.awaitFor(id, events -> on(events, Topics.TOKENS).stream().map(t -> t.get("text").asText())
+                    .reduce("", String::concat).equals(text), WAIT);
+        }
+    }
+
+    @Test
+    void aDuplicateIdWhileTheFirstIsGeneratingIsRefusedAndNotGenerated() throws Exception {
+        send("dup-live", "{\"id\":\"dup-live\",\"prompt\":\"First\",\"max_tokens\":400,\"ignore_eos\":true}");
+        outputs.awaitFor("dup-live", hasEventOn(Topics.TOKENS), WAIT);
+        RecordMetadata second = send("dup-live", "{\"id\":\"dup-live\",\"prompt\":\"Second\",\"max_tokens\":4}");
+        var events = outputs.awaitFor("dup-live", hasEventOn(Topics.ERRORS).and(hasEventOn(Topics.COMPLETIONS)), WAIT);
+        JsonNode error = on(events, Topics.ERRORS).getFirst();
+        assertThat(error.get("code").asText()).isEqualTo("duplicate_id");
+        assertThat(error.get("source").get("offset").asLong()).isEqualTo(second.offset());
+        settle();
+        List<JsonNode> completions = on(outputs.eventsFor("dup-live"), Topics.COMPLETIONS);
+        assertThat(completions).hasSize(1);
+        assertThat(completions.getFirst().get("usage").get("completion_tokens").asInt()).isEqualTo(400);
+        assertThat(on(outputs.eventsFor("dup-live"), Topics.ERRORS)).hasSize(1);
+    }
+
+    @Test
+    void anIdAnsweredRecentlyIsNotGeneratedAgain() throws Exception {
+        String prompt = "{\"id\":\"dup-done\",\"prompt\":\"Once\",\"max_tokens\":4}";
+        RecordMetadata once = send("dup-done", prompt);
+        JsonNode first = completion("dup-done");
+        // The worker remembers the answer when the broker acknowledges it; its commit follows that.
+        awaitCommittedPast(new TopicPartition(once.topic(), once.partition()), once.offset());
+        RecordMetadata again = send("dup-done", prompt);
+        JsonNode error = on(outputs.awaitFor("dup-done", hasEventOn(Topics.ERRORS), WAIT), Topics.ERRORS).getFirst();
+        assertThat(error.get("code").asText()).isEqualTo("duplicate_id");
+        assertThat(error.get("message").asText()).contains("was answered").contains("attempt " + first.get("attempt").asInt());
+        assertThat(error.get("source").get("offset").asLong()).isEqualTo(again.offset());
+        settle();
+        assertThat(on(outputs.eventsFor("dup-done"), Topics.COMPLETIONS)).hasSize(1);
+    }
+
+    @Test
+    void aRecordWhoseKeyIsNotItsIdIsRefused() throws Exception {
+        send("some-other-key", "{\"id\":\"key-mismatch\",\"prompt\":\"x\",\"max_tokens\":2}");
+        producer.send(new ProducerRecord<>(Topics.PROMPTS, null,
+                "{\"id\":\"no-key\",\"prompt\":\"x\",\"max_tokens\":2}".getBytes(StandardCharsets.UTF_8))).get();
+        for (String id : List.of("key-mismatch", "no-key")) {
+            JsonNode error = on(outputs.awaitFor(id, hasEventOn(Topics.ERRORS), WAIT), Topics.ERRORS).getFirst();
+            assertThat(error.get("code").asText()).as(id).isEqualTo("invalid_request");
+            assertThat(error.get("message").asText()).as(id).contains("key");
+        }
+        send("after-keys", "{\"id\":\"after-keys\",\"prompt\":\"Hello\",\"max_tokens\":2}");
+        assertThat(completion("after-keys").get("finish_reason").asText()).isIn("stop", "length");
+    }
+
+    /**
+     * A second group member plays a worker that took two prompts and died: it journals one as
+     * started (attempt 1) and one as answered, then leaves without answering. The real worker takes
+     * the partition back, runs the first as attempt 2 and only commits the second.
+     */
+    @Test
+    void aRedeliveredPromptCarriesTheNextAttemptAndAnAnsweredOneIsNotRedone() throws Exception {
+        RecordMetadata started;
+        RecordMetadata answered;
+        TopicPartition tp;
+        try (KafkaConsumer<byte[], byte[]> other = groupMember()) {
+            other.subscribe(List.of(Topics.PROMPTS));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (other.assignment().isEmpty()) {
+                assertThat(System.nanoTime()).as("the second member gets partitions").isLessThan(deadline);
+                other.poll(Duration.ofMillis(100));
+            }
+            tp = other.assignment().iterator().next();
+            started = sendTo(tp.partition(), "redelivered",
+                    "{\"id\":\"redelivered\",\"prompt\":\"Again\",\"max_tokens\":8,\"temperature\":0,\"ignore_eos\":true}");
+            answered = sendTo(tp.partition(), "already-answered",
+                    "{\"id\":\"already-answered\",\"prompt\":\"Done\",\"max_tokens\":8}");
+            boolean seen = false;
+            while (!seen) {
+                assertThat(System.nanoTime()).as("the second member reads the prompts").isLessThan(deadline);
+                for (var r : other.poll(Duration.ofMillis(100))) {
+                    seen |= r.partition() == tp.partition() && r.offset() == answered.offset();
+                }
+            }
+            var journal = List.of(new AttemptJournal.Run(started.offset(), started.offset() + 1, 1, false),
+                    new AttemptJournal.Run(answered.offset(), answered.offset() + 1, 1, true));
+            other.commitSync(Map.of(tp, new OffsetAndMetadata(started.offset(),
+                    AttemptJournal.encode(started.offset(), journal, AttemptJournal.DEFAULT_MAX_CHARS))));
+        }
+
+        JsonNode c = completion("redelivered");
+        assertThat(c.get("attempt").asInt()).isEqualTo(2);
+        assertThat(c.get("usage").get("completion_tokens").asInt()).isEqualTo(8);
+        assertThat(on(outputs.eventsFor("redelivered"), Topics.TOKENS)).allSatisfy(t ->
+                assertThat(t.get("attempt").asInt()).isEqualTo(2));
+        assertThat(committedOffset(tp)).isGreaterThan(answered.offset());
+        settle();
+        assertThat(outputs.eventsFor("already-answered")).isEmpty();
+    }
+
+    private KafkaConsumer<byte[], byte[]> groupMember() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "minitron-workers");
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return new KafkaConsumer<>(p);
+    }
+
+    /** Waits (up to {@code WAIT}) until the workers' group has committed up to the partition's end; returns the offset. */
+    private long committedOffset(TopicPartition tp) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            long committed = -1;
+            long end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset();
+            while (committed < end && System.nanoTime() < deadline) {
+                var offsets = admin.listConsumerGroupOffsets("minitron-workers").partitionsToOffsetAndMetadata()
+                        .get(10, TimeUnit.SECONDS);
+                committed = offsets.get(tp) == null ? -1 : offsets.get(tp).offset();
+                Thread.sleep(100);
+            }
+            return committed;
+        }
+    }
+
+    private void awaitCommittedPast(TopicPartition tp, long offset) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            long committed = -1;
+            while (committed <= offset) {
+                assertThat(System.nanoTime()).as("committed past " + offset).isLessThan(deadline);
+                var offsets = admin.listConsumerGroupOffsets("minitron-workers").partitionsToOffsetAndMetadata()
+                        .get(10, TimeUnit.SECONDS);
+                committed = offsets.get(tp) == null ? -1 : offsets.get(tp).offset();
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Reads on for a while, so an answer that should not come has had the time to. */
+    private void settle() {
+        try {
+            outputs.awaitFor("\u0000never", list -> false, Duration.ofMillis(1500));
+        } catch (AssertionError expected) {
+            // the point was to read for a while
+        }
+    }
+
+    private RecordMetadata sendTo(int partition, String key, String json) throws Exception {
+        return producer.send(new ProducerRecord<>(Topics.PROMPTS, partition, key, json.getBytes(StandardCharsets.UTF_8)))
+                .get(10, TimeUnit.SECONDS);
     }
 
     private JsonNode completion(String id) {
