@@ -5,24 +5,36 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** A real worker: the packaged application in its own JVM, as it runs in production. */
 final class WorkerProcess implements AutoCloseable {
 
+    private final String name;
     private final Process process;
     private final int httpPort;
     private final Path log;
 
-    private WorkerProcess(Process process, int httpPort, Path log) {
+    private WorkerProcess(String name, Process process, int httpPort, Path log) {
+        this.name = name;
         this.process = process;
         this.httpPort = httpPort;
         this.log = log;
     }
 
     static WorkerProcess start(String name, String bootstrap, Path model, Path logDir) throws IOException {
+        return start(name, bootstrap, model, logDir, Map.of());
+    }
+
+    /** @param settings extra configuration, e.g. {@code minitron.worker.shutdown-grace=2s}, as system properties */
+    static WorkerProcess start(String name, String bootstrap, Path model, Path logDir, Map<String, String> settings)
+            throws IOException {
         Path jar = Path.of(System.getProperty("minitron.worker.jar", "target/quarkus-app/quarkus-run.jar"));
         int port;
         try (var socket = new java.net.ServerSocket(0)) {
@@ -30,14 +42,31 @@ final class WorkerProcess implements AutoCloseable {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         Path log = logDir.resolve(name + ".log");
-        Process p = new ProcessBuilder(List.of(java, "--add-modules", "jdk.incubator.vector",
+        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
                 "-Dkafka.bootstrap.servers=" + bootstrap, "-Dminitron.model.path=" + model,
-                "-Dminitron.worker.id=" + name, "-Dquarkus.http.port=" + port, "-jar", jar.toString()))
+                "-Dminitron.worker.id=" + name, "-Dquarkus.http.port=" + port,
+                // a test machine has few cores; workers share them
+                "-Dminitron.engine.threads=1"));
+        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(List.of("-jar", jar.toString()));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        return new WorkerProcess(p, port, log);
+        return new WorkerProcess(name, p, port, log);
+    }
+
+    String name() {
+        return name;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     WorkerProcess awaitReady(Duration timeout) throws Exception {
@@ -45,7 +74,7 @@ final class WorkerProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new AssertionError("worker exited early; see " + log);
+                throw new AssertionError("worker " + name + " exited early; see " + log + "\n" + logTail());
             }
             try {
                 var response = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort
@@ -58,7 +87,7 @@ final class WorkerProcess implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("worker not ready within " + timeout + "; see " + log);
+        throw new AssertionError("worker " + name + " not ready within " + timeout + "; see " + log);
     }
 
     /** SIGKILL: no shutdown hook, no drain, no commit. */
@@ -67,10 +96,37 @@ final class WorkerProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** SIGTERM without waiting: the worker stops fetching, drains within its grace, commits and leaves. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end; fails if it has not within {@code timeout}. Returns the exit code. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("worker " + name + " still running after " + timeout + "; see " + log);
+        }
+        return process.exitValue();
+    }
+
+    /** The worker's log so far. */
+    String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private String logTail() {
+        String text = logText();
+        return text.substring(Math.max(0, text.length() - 4000));
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();   // SIGTERM: drain and commit
-        if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }
     }

@@ -1,0 +1,238 @@
+package dev.minitron.worker.bench;
+
+import dev.minitron.engine.EngineConfig;
+import dev.minitron.engine.EngineRequest;
+import dev.minitron.engine.LlmEngine;
+import dev.minitron.engine.RequestOutput;
+import dev.minitron.engine.backend.cpu.CpuBackend;
+import dev.minitron.engine.sample.SamplingParams;
+import dev.minitron.engine.tokenizer.Tokenizers;
+import dev.minitron.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The same workload through Kafka and straight into the engine API, in one run on this machine:
+ * {@code --prompts} greedy prompts of 16–64 random token ids, {@code --max-tokens} each
+ * (ignore_eos). Reports both throughputs and their ratio; the time to first token added by Kafka,
+ * measured with one request at a time ({@code --latency-prompts}), as p50/p99 over loopback; and the
+ * worker's CPU per prompt outside its engine threads, from /proc. The direct run uses the worker's
+ * engine settings (max-num-seqs 64, 512 batched tokens, at most max-in-flight 128 outstanding).
+ *
+ * <pre>./minitron bench-delivery kafka-vs-direct [--prompts 10000] [--max-tokens 16] [--latency-prompts 200] [--out FILE]</pre>
+ */
+final class KafkaVsDirectBenchmark {
+
+    private static final int MAX_IN_FLIGHT = 128;
+
+    private KafkaVsDirectBenchmark() {
+    }
+
+    static String run(Map<String, String> opts) throws Exception {
+        int prompts = Integer.parseInt(opts.getOrDefault("prompts", "10000"));
+        int maxTokens = Integer.parseInt(opts.getOrDefault("max-tokens", "16"));
+        int latencyPrompts = Integer.parseInt(opts.getOrDefault("latency-prompts", "200"));
+        int warmup = Integer.parseInt(opts.getOrDefault("warmup", "1000"));
+        boolean stream = Boolean.parseBoolean(opts.getOrDefault("stream", "true"));
+        Random random = new Random(42);
+        List<int[]> workload = new ArrayList<>();
+        for (int i = 0; i < prompts; i++) {
+            workload.add(random.ints(16 + random.nextInt(49), 3, 1000).toArray());
+        }
+        List<int[]> warm = workload.subList(0, Math.min(warmup, prompts));
+        List<int[]> single = workload.subList(0, Math.min(latencyPrompts, prompts));
+
+        try (BenchFleet fleet = BenchFleet.start(4)) {
+            // 1. Straight into the engine, in this JVM, while the broker idles.
+            int threads = Runtime.getRuntime().availableProcessors();
+            double directSeconds;
+            List<Double> directTtft;
+            double directCpu;
+            try (CpuBackend backend = CpuBackend.load(fleet.model, threads);
+                 LlmEngine engine = new LlmEngine(backend, Tokenizers.load(fleet.model),
+                         new EngineConfig(64, 512, 0, 16, 256L << 20, MAX_IN_FLIGHT))) {
+                direct(engine, warm, maxTokens);
+                long cpu0 = processCpuNanos();
+                long t0 = System.nanoTime();
+                direct(engine, workload, maxTokens);
+                directSeconds = (System.nanoTime() - t0) / 1e9;
+                directCpu = (processCpuNanos() - cpu0) / 1e9;
+                directTtft = directSingles(engine, single, maxTokens);
+            }
+            System.out.printf("direct: %d prompts in %.2f s%n", prompts, directSeconds);
+
+            // 2. Through Kafka: one worker process with default settings.
+            var worker = fleet.startWorker("bench-worker", Map.of(), List.of("-Xmx512m"));
+            double kafkaSeconds;
+            Map<String, Double> cpuByThread;
+            List<Double> kafkaTtft;
+            try (var producer = fleet.producer();
+                 var completions = fleet.tailing(Topics.COMPLETIONS);
+                 var streams = fleet.tailing(Topics.TOKENS, Topics.COMPLETIONS)) {
+                throughKafka(producer, completions, "warm", warm, maxTokens, stream);
+                var before = ThreadCpu.snapshot(worker.pid());
+                long t0 = System.nanoTime();
+                throughKafka(producer, completions, "run", workload, maxTokens, stream);
+                kafkaSeconds = (System.nanoTime() - t0) / 1e9;
+                cpuByThread = ThreadCpu.between(before, ThreadCpu.snapshot(worker.pid()));
+                System.out.printf("kafka: %d prompts in %.2f s%n", prompts, kafkaSeconds);
+                kafkaTtft = kafkaSingles(producer, streams, single, maxTokens);
+            }
+
+            double engineCpu = cpuByThread.entrySet().stream().filter(e -> ThreadCpu.isEngine(e.getKey()))
+                    .mapToDouble(Map.Entry::getValue).sum();
+            double totalCpu = cpuByThread.values().stream().mapToDouble(Double::doubleValue).sum();
+            double kafkaClientCpu = cpuByThread.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("minitron-kafka") || e.getKey().startsWith("kafka-produc")
+                            || e.getKey().startsWith("minitron-cance"))
+                    .mapToDouble(Map.Entry::getValue).sum();
+            String breakdown = new TreeMap<>(cpuByThread).entrySet().stream().filter(e -> e.getValue() >= 0.05)
+                    .map(e -> "`%s` %.2f s".formatted(e.getKey(), e.getValue())).collect(Collectors.joining(", "));
+            double directRate = prompts / directSeconds;
+            double kafkaRate = prompts / kafkaSeconds;
+            return """
+                    ### Kafka vs. direct — %d prompts of 16–64 tokens, max_tokens %d (greedy, ignore_eos, stream %s)
+
+                    | measure | direct (engine API, in-process) | through Kafka (one worker process) |
+                    |---|---|---|
+                    | wall time, first submit/send to last answer | %.2f s | %.2f s |
+                    | prompts/s | %.1f | %.1f |
+                    | generated tokens/s | %.0f | %.0f |
+                    | **Kafka / direct throughput** | | **%.1f %%** |
+                    | TTFT p50 / p99, one request at a time (%d requests) | %.2f / %.2f ms | %.2f / %.2f ms |
+                    | **TTFT added by Kafka p50 / p99** | | **%.2f / %.2f ms** |
+                    | process CPU during the run | %.2f s (bench JVM, engine only) | %.2f s (worker, all threads) |
+                    | worker CPU in engine threads (`minitron-engine`, backend pool) | | %.2f s |
+                    | **worker CPU outside the engine, per prompt** | | **%.1f µs** (%.2f s total) |
+                    | of which Kafka client threads (poll, producer network, cancels) per prompt | | %.1f µs |
+
+                    Worker threads' CPU during the Kafka run (from /proc, ≥ 0.05 s): %s.
+                    """.formatted(prompts, maxTokens, stream, directSeconds, kafkaSeconds, directRate, kafkaRate,
+                    directRate * maxTokens, kafkaRate * maxTokens, 100 * kafkaRate / directRate, single.size(),
+                    pct(directTtft, 50), pct(directTtft, 99), pct(kafkaTtft, 50), pct(kafkaTtft, 99),
+                    pct(kafkaTtft, 50) - pct(directTtft, 50), pct(kafkaTtft, 99) - pct(directTtft, 99),
+                    directCpu, totalCpu, engineCpu, 1e6 * (totalCpu - engineCpu) / prompts, totalCpu - engineCpu,
+                    1e6 * kafkaClientCpu / prompts, breakdown);
+        }
+    }
+
+    private static void direct(LlmEngine engine, List<int[]> workload, int maxTokens) throws InterruptedException {
+        var params = SamplingParams.builder().maxTokens(maxTokens).temperature(0).ignoreEos(true).build();
+        Semaphore room = new Semaphore(MAX_IN_FLIGHT);
+        CountDownLatch done = new CountDownLatch(workload.size());
+        long run = System.nanoTime();
+        for (int i = 0; i < workload.size(); i++) {
+            room.acquire();
+            engine.addRequest(new EngineRequest("direct-" + run + "-" + i, workload.get(i), params), o -> {
+                if (o instanceof RequestOutput.Finished) {
+                    room.release();
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+    }
+
+    /** Milliseconds from submit to the first token, one request at a time. */
+    private static List<Double> directSingles(LlmEngine engine, List<int[]> workload, int maxTokens) throws Exception {
+        var params = SamplingParams.builder().maxTokens(maxTokens).temperature(0).ignoreEos(true).build();
+        List<Double> ttft = new ArrayList<>();
+        for (int i = 0; i < workload.size(); i++) {
+            CountDownLatch first = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            long[] at = new long[1];
+            long t0 = System.nanoTime();
+            engine.addRequest(new EngineRequest("single-" + t0, workload.get(i), params), o -> {
+                if (o instanceof RequestOutput.TokenDelta && first.getCount() > 0) {
+                    at[0] = System.nanoTime();
+                    first.countDown();
+                } else if (o instanceof RequestOutput.Finished) {
+                    done.countDown();
+                }
+            });
+            first.await(60, TimeUnit.SECONDS);
+            done.await(60, TimeUnit.SECONDS);
+            ttft.add((at[0] - t0) / 1e6);
+        }
+        return ttft;
+    }
+
+    private static void throughKafka(org.apache.kafka.clients.producer.KafkaProducer<String, String> producer,
+                                     org.apache.kafka.clients.consumer.KafkaConsumer<String, String> completions,
+                                     String label, List<int[]> workload, int maxTokens, boolean stream) {
+        String prefix = label + "-" + System.nanoTime() + "-";
+        for (int i = 0; i < workload.size(); i++) {
+            String id = prefix + i;
+            producer.send(new ProducerRecord<>(Topics.PROMPTS, id, json(id, workload.get(i), maxTokens, stream)));
+        }
+        producer.flush();
+        Set<String> answered = new HashSet<>();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        while (answered.size() < workload.size()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + answered.size() + " of " + workload.size() + " answered");
+            }
+            for (ConsumerRecord<String, String> r : completions.poll(Duration.ofMillis(50))) {
+                if (r.key() != null && r.key().startsWith(prefix)) {
+                    answered.add(r.key());
+                }
+            }
+        }
+    }
+
+    /** Milliseconds from send to the first token event received, one request at a time. */
+    private static List<Double> kafkaSingles(org.apache.kafka.clients.producer.KafkaProducer<String, String> producer,
+                                            org.apache.kafka.clients.consumer.KafkaConsumer<String, String> streams,
+                                            List<int[]> workload, int maxTokens) throws Exception {
+        List<Double> ttft = new ArrayList<>();
+        for (int i = 0; i < workload.size(); i++) {
+            String id = "single-" + System.nanoTime() + "-" + i;
+            long t0 = System.nanoTime();
+            producer.send(new ProducerRecord<>(Topics.PROMPTS, id, json(id, workload.get(i), maxTokens, true)));
+            double first = -1;
+            boolean done = false;
+            while (!done) {
+                for (ConsumerRecord<String, String> r : streams.poll(Duration.ofMillis(1))) {
+                    if (!id.equals(r.key())) {
+                        continue;
+                    }
+                    if (r.topic().equals(Topics.TOKENS) && first < 0) {
+                        first = (System.nanoTime() - t0) / 1e6;
+                    } else if (r.topic().equals(Topics.COMPLETIONS)) {
+                        done = true;
+                    }
+                }
+            }
+            ttft.add(first);
+        }
+        return ttft;
+    }
+
+    private static String json(String id, int[] tokens, int maxTokens, boolean stream) {
+        return "{\"id\":\"" + id + "\",\"prompt_token_ids\":" + Arrays.toString(tokens).replace(" ", "")
+                + ",\"max_tokens\":" + maxTokens + ",\"temperature\":0,\"ignore_eos\":true,\"stream\":" + stream + "}";
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    static double pct(List<Double> values, int p) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(Math.min(sorted.size() - 1, Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1)));
+    }
+}

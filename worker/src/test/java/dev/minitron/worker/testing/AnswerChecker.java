@@ -1,0 +1,491 @@
+package dev.minitron.worker.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.minitron.schemas.Topics;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * An independent judge of the delivery contract (docs/delivery.md, docs/wire-protocol.md), written
+ * against the topics only, never against worker code: its own consumer reads the prompts, tokens,
+ * completions and errors topics from the beginning, and {@link #verify()} checks that
+ * <ul>
+ *   <li>every prompt record has a terminal answer: an error event whose {@code source} is that
+ *       record, or (for a record with a readable id) a completion keyed by its id — the newest
+ *       completion per id counts, as on the compacted topic — and not both;</li>
+ *   <li>without redelivery ({@link #expectRedelivery(boolean) false}): exactly one completion per id,
+ *       exactly one error event per record, every attempt is 1;</li>
+ *   <li>the counting completion carries the highest attempt seen for its id, and its text is the
+ *       concatenation of that attempt's token deltas, which run {@code seq} 0..n without gap;
+ *       every other attempt's token events also run from 0 without gap or repeat;</li>
+ *   <li>an error event names a real prompt record and carries a code, a message and a faithful
+ *       prefix of the raw value (at most 1024 bytes; {@code raw_value_truncated} exactly when cut).</li>
+ * </ul>
+ * {@link #checkCommittedOffsets(String)} checks that a consumer group's committed offsets never
+ * pass a prompt record that has no answer yet. Reusable by any test that drives workers.
+ */
+public final class AnswerChecker implements AutoCloseable {
+
+    /** Where a prompt record lives. */
+    public record Source(int partition, long offset) {
+    }
+
+    /** A prompt record as produced: raw key and value, and the id it names when one can be read. */
+    public record Prompt(Source source, byte[] key, byte[] value, String id, boolean stream) {
+    }
+
+    /** A token, completion or error event as read back. */
+    public record Event(String topic, int partition, long offset, String key, JsonNode value) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_RAW_BYTES = 1024;
+
+    private final String bootstrap;
+    private final String promptsTopic;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final List<TopicPartition> partitions = new ArrayList<>();
+    private final Map<Source, Prompt> prompts = new TreeMap<>((a, b) -> a.partition() != b.partition()
+            ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
+    private final Map<String, List<Event>> tokensById = new HashMap<>();
+    private final Map<String, List<Event>> completionsById = new HashMap<>();   // in log order per id
+    private final Map<Source, List<Event>> errorsBySource = new HashMap<>();
+    private final List<String> malformedOutputs = new ArrayList<>();
+    private boolean expectRedelivery;
+
+    public AnswerChecker(String bootstrap) {
+        this(bootstrap, Topics.PROMPTS, Topics.TOKENS, Topics.COMPLETIONS, Topics.ERRORS);
+    }
+
+    public AnswerChecker(String bootstrap, String prompts, String tokens, String completions, String errors) {
+        this.bootstrap = bootstrap;
+        this.promptsTopic = prompts;
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        consumer = new KafkaConsumer<>(p);
+        for (String topic : List.of(prompts, tokens, completions, errors)) {
+            partitionsOf(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        tokensTopic = tokens;
+        completionsTopic = completions;
+        errorsTopic = errors;
+    }
+
+    /** A topic created a moment ago may not be in the metadata yet: ask until it is. */
+    private List<org.apache.kafka.common.PartitionInfo> partitionsOf(String topic) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            var infos = consumer.partitionsFor(topic);
+            if (infos != null && !infos.isEmpty()) {
+                return infos;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topic " + topic + " has no partitions");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private final String tokensTopic;
+    private final String completionsTopic;
+    private final String errorsTopic;
+
+    /**
+     * Whether a worker may have died or been stopped during the run: then an id may have several
+     * completions (the newest counts), an error event may be repeated (with the same code), and
+     * attempts above 1 are legal. False (the default) demands each answer exactly once, attempt 1.
+     */
+    public AnswerChecker expectRedelivery(boolean value) {
+        this.expectRedelivery = value;
+        return this;
+    }
+
+    /** Reads every topic up to its end as of now. */
+    public AnswerChecker catchUp() {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                take(r);
+            }
+        }
+        return this;
+    }
+
+    /** Reads until every prompt record has an answer, then returns; fails after {@code timeout}. */
+    public AnswerChecker awaitAllAnswered(Duration timeout) throws InterruptedException {
+        return awaitUntil(c -> c.unanswered().isEmpty(), timeout);
+    }
+
+    /** Reads until {@code done} holds; fails after {@code timeout} saying what is still unanswered. */
+    public AnswerChecker awaitUntil(Predicate<AnswerChecker> done, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            catchUp();
+            if (done.test(this)) {
+                return this;
+            }
+            if (System.nanoTime() > deadline) {
+                List<Prompt> open = unanswered();
+                throw new AssertionError("timed out after " + timeout + ": " + open.size() + " of " + prompts.size()
+                        + " prompt records unanswered, e.g. " + open.stream().limit(10).map(AnswerChecker::describe).toList());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Prompt records read so far, in partition and offset order. */
+    public List<Prompt> prompts() {
+        return List.copyOf(prompts.values());
+    }
+
+    /** The completion that counts for each id: the newest one, as compaction keeps it. */
+    public Map<String, JsonNode> finalCompletions() {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        completionsById.forEach((id, list) -> out.put(id, list.getLast().value()));
+        return out;
+    }
+
+    /** Every completion of an id, oldest first. */
+    public List<JsonNode> completions(String id) {
+        return completionsById.getOrDefault(id, List.of()).stream().map(Event::value).toList();
+    }
+
+    /** Every token event of an id, in log order. */
+    public List<JsonNode> tokens(String id) {
+        return tokensById.getOrDefault(id, List.of()).stream().map(Event::value).toList();
+    }
+
+    /** Error events that answer the prompt record at this place. */
+    public List<JsonNode> errors(Source source) {
+        return errorsBySource.getOrDefault(source, List.of()).stream().map(Event::value).toList();
+    }
+
+    /** The highest attempt seen for this id on the tokens and completions topics (0 when none). */
+    public int maxAttempt(String id) {
+        int max = 0;
+        for (Event e : tokensById.getOrDefault(id, List.of())) {
+            max = Math.max(max, e.value().path("attempt").asInt());
+        }
+        for (Event e : completionsById.getOrDefault(id, List.of())) {
+            max = Math.max(max, e.value().path("attempt").asInt());
+        }
+        return max;
+    }
+
+    /** Prompt records without any answer yet. */
+    public List<Prompt> unanswered() {
+        return prompts.values().stream().filter(p -> !answered(p)).toList();
+    }
+
+    private boolean answered(Prompt p) {
+        return errorsBySource.containsKey(p.source()) || (p.id() != null && completionsById.containsKey(p.id()));
+    }
+
+    /** Checks the whole contract over what has been read; throws an AssertionError listing every breach. */
+    public AnswerChecker verify() {
+        List<String> breaches = new ArrayList<>(malformedOutputs);
+        Map<String, Integer> recordsAnsweredByCompletion = new HashMap<>();
+        for (Prompt p : prompts.values()) {
+            List<Event> errors = errorsBySource.getOrDefault(p.source(), List.of());
+            boolean byCompletion = p.id() != null && completionsById.containsKey(p.id());
+            if (errors.isEmpty() && !byCompletion) {
+                breaches.add(describe(p) + ": no answer");
+                continue;
+            }
+            if (!errors.isEmpty()) {
+                if (errors.size() > 1 && (!expectRedelivery || errors.stream().map(e -> e.value().path("code").asText())
+                        .distinct().count() > 1)) {
+                    breaches.add(describe(p) + ": " + errors.size() + " error events " + codes(errors));
+                }
+                breaches.addAll(checkError(p, errors.getFirst()));
+            } else {
+                recordsAnsweredByCompletion.merge(p.id(), 1, Integer::sum);
+            }
+        }
+        for (var e : completionsById.entrySet()) {
+            String id = e.getKey();
+            List<Event> list = e.getValue();
+            if (!recordsAnsweredByCompletion.containsKey(id)) {
+                breaches.add("completion for " + id + " answers no prompt record (or its record also got an error event)");
+            }
+            if (!expectRedelivery && list.size() > 1) {
+                breaches.add(id + ": " + list.size() + " completions without any redelivery");
+            }
+            breaches.addAll(checkAttempts(id, list));
+        }
+        for (String id : tokensById.keySet()) {
+            if (!completionsById.containsKey(id) && !prompts.isEmpty()
+                    && prompts.values().stream().noneMatch(p -> id.equals(p.id()))) {
+                breaches.add("token events for " + id + ", which no prompt record names");
+            }
+        }
+        if (!breaches.isEmpty()) {
+            throw new AssertionError(breaches.size() + " breaches of the delivery contract:\n  "
+                    + String.join("\n  ", breaches.subList(0, Math.min(40, breaches.size()))));
+        }
+        return this;
+    }
+
+    private List<String> checkAttempts(String id, List<Event> completions) {
+        List<String> breaches = new ArrayList<>();
+        JsonNode last = completions.getLast().value();
+        int finalAttempt = last.path("attempt").asInt();
+        int max = maxAttempt(id);
+        if (finalAttempt < 1) {
+            breaches.add(id + ": completion without a valid attempt: " + last);
+        }
+        if (finalAttempt != max) {
+            breaches.add(id + ": the newest completion is attempt " + finalAttempt + " but attempt " + max + " was seen");
+        }
+        if (!expectRedelivery && max > 1) {
+            breaches.add(id + ": attempt " + max + " without any redelivery");
+        }
+        if (completions.stream().map(c -> c.value().path("attempt").asInt()).distinct().count() < completions.size()) {
+            breaches.add(id + ": two completions of the same attempt " + completions.stream()
+                    .map(c -> c.value().path("attempt").asInt()).toList());
+        }
+        Map<Integer, List<JsonNode>> byAttempt = new TreeMap<>();
+        for (Event t : tokensById.getOrDefault(id, List.of())) {
+            byAttempt.computeIfAbsent(t.value().path("attempt").asInt(), a -> new ArrayList<>()).add(t.value());
+        }
+        for (var a : byAttempt.entrySet()) {
+            List<JsonNode> events = a.getValue();
+            for (int i = 0; i < events.size(); i++) {
+                if (events.get(i).path("seq").asInt(-1) != i) {
+                    breaches.add(id + " attempt " + a.getKey() + ": token event #" + i + " of " + events.size()
+                            + " has seq " + events.get(i).path("seq").asInt(-1) + "; seqs must run 0..n without gap or repeat");
+                    break;
+                }
+            }
+        }
+        List<JsonNode> finalTokens = byAttempt.get(finalAttempt);
+        Prompt prompt = prompts.values().stream().filter(p -> id.equals(p.id())).reduce((x, y) -> y).orElse(null);
+        boolean streamed = prompt == null || prompt.stream();
+        if (finalTokens != null) {
+            if (!streamed) {
+                breaches.add(id + ": token events although the prompt set stream false");
+            }
+            StringBuilder text = new StringBuilder();
+            finalTokens.forEach(t -> text.append(t.path("text").asText()));
+            if (!text.toString().equals(last.path("text").asText())) {
+                breaches.add(id + " attempt " + finalAttempt + ": token texts concatenate to " + quote(text.toString())
+                        + " but the completion says " + quote(last.path("text").asText()));
+            }
+        } else if (streamed && last.path("usage").path("completion_tokens").asInt() > 0) {
+            breaches.add(id + ": completion of attempt " + finalAttempt + " with "
+                    + last.path("usage").path("completion_tokens").asInt() + " tokens but no token events for it");
+        }
+        return breaches;
+    }
+
+    private List<String> checkError(Prompt p, Event error) {
+        List<String> breaches = new ArrayList<>();
+        JsonNode v = error.value();
+        String where = describe(p) + " error event";
+        if (!promptsTopic.equals(v.path("source").path("topic").asText())) {
+            breaches.add(where + ": source topic " + v.path("source"));
+        }
+        if (v.path("code").asText().isEmpty() || v.path("message").asText().isEmpty()) {
+            breaches.add(where + ": no code or message: " + v);
+        }
+        if (!v.has("id")) {
+            breaches.add(where + ": no id field");
+        }
+        if (p.value() == null) {
+            if (v.has("raw_value")) {
+                breaches.add(where + ": raw_value for a tombstone");
+            }
+            return breaches;
+        }
+        if (!v.hasNonNull("raw_value")) {
+            breaches.add(where + ": no raw_value");
+            return breaches;
+        }
+        String encoding = v.path("raw_value_encoding").asText();
+        byte[] raw = switch (encoding) {
+            case "utf-8" -> v.get("raw_value").asText().getBytes(StandardCharsets.UTF_8);
+            case "base64" -> Base64.getDecoder().decode(v.get("raw_value").asText());
+            default -> null;
+        };
+        if (raw == null) {
+            breaches.add(where + ": raw_value_encoding " + quote(encoding));
+            return breaches;
+        }
+        if (encoding.equals("base64") && utf8(p.value()) != null) {
+            breaches.add(where + ": base64 for a UTF-8 value");
+        }
+        if (raw.length > MAX_RAW_BYTES || raw.length > p.value().length
+                || !Arrays.equals(raw, 0, raw.length, p.value(), 0, raw.length)) {
+            breaches.add(where + ": raw_value is not a prefix of at most " + MAX_RAW_BYTES + " bytes of the record");
+        }
+        boolean truncated = raw.length < p.value().length;
+        if (v.path("raw_value_truncated").asBoolean() != truncated) {
+            breaches.add(where + ": raw_value_truncated " + v.path("raw_value_truncated") + ", value " + p.value().length
+                    + " bytes, raw " + raw.length);
+        }
+        return breaches;
+    }
+
+    /**
+     * The group's committed offsets, read first, must not pass a prompt record without an answer:
+     * an answer is acknowledged before its offset is committed, so every answer below a committed
+     * offset is already in the output topics when this catches up to their end afterwards.
+     */
+    public AnswerChecker checkCommittedOffsets(String groupId) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+        }
+        catchUp();
+        List<String> passed = new ArrayList<>();
+        for (var e : committed.entrySet()) {
+            if (!e.getKey().topic().equals(promptsTopic) || e.getValue() == null) {
+                continue;
+            }
+            int partition = e.getKey().partition();
+            long upTo = e.getValue().offset();
+            for (Prompt p : prompts.values()) {
+                if (p.source().partition() == partition && p.source().offset() < upTo && !answered(p)) {
+                    passed.add(describe(p) + " (committed " + upTo + ")");
+                }
+            }
+        }
+        if (!passed.isEmpty()) {
+            throw new AssertionError("committed offsets passed unanswered prompts: " + passed.subList(0, Math.min(20, passed.size())));
+        }
+        return this;
+    }
+
+    /** Whether the group has committed every prompts partition up to its end. */
+    public boolean committedToEnd(String groupId) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            var committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+            List<TopicPartition> promptPartitions = partitions.stream().filter(tp -> tp.topic().equals(promptsTopic)).toList();
+            Map<TopicPartition, Long> ends = consumer.endOffsets(promptPartitions);
+            return ends.entrySet().stream().allMatch(e -> e.getValue() == 0
+                    || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() == e.getValue()));
+        }
+    }
+
+    /** Waits until the group has committed every prompts partition to its end; fails after {@code timeout}. */
+    public AnswerChecker awaitCommittedToEnd(String groupId, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!committedToEnd(groupId)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("group " + groupId + " did not commit to the end of " + promptsTopic + " within " + timeout);
+            }
+            Thread.sleep(200);
+        }
+        return this;
+    }
+
+    private void take(ConsumerRecord<byte[], byte[]> r) {
+        if (r.topic().equals(promptsTopic)) {
+            Source s = new Source(r.partition(), r.offset());
+            JsonNode v = readJson(r.value());
+            String id = v != null && v.path("id").isTextual() ? v.get("id").asText() : null;
+            boolean stream = v == null || !v.path("stream").isBoolean() || v.get("stream").asBoolean();
+            prompts.put(s, new Prompt(s, r.key(), r.value(), id, stream));
+            return;
+        }
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        JsonNode v = readJson(r.value());
+        if (v == null || !v.isObject()) {
+            malformedOutputs.add(r.topic() + "-" + r.partition() + "@" + r.offset() + ": not a JSON object");
+            return;
+        }
+        Event e = new Event(r.topic(), r.partition(), r.offset(), key, v);
+        if (r.topic().equals(errorsTopic)) {
+            JsonNode src = v.path("source");
+            errorsBySource.computeIfAbsent(new Source(src.path("partition").asInt(-1), src.path("offset").asLong(-1)),
+                    k -> new ArrayList<>()).add(e);
+            return;
+        }
+        String id = v.path("id").asText(null);
+        if (id == null || !id.equals(key)) {
+            malformedOutputs.add(r.topic() + "-" + r.partition() + "@" + r.offset() + ": key " + quote(key)
+                    + " is not the event's id " + quote(id));
+            return;
+        }
+        if (r.topic().equals(tokensTopic)) {
+            tokensById.computeIfAbsent(id, k -> new ArrayList<>()).add(e);
+        } else if (r.topic().equals(completionsTopic)) {
+            completionsById.computeIfAbsent(id, k -> new ArrayList<>()).add(e);
+        }
+    }
+
+    private static JsonNode readJson(byte[] value) {
+        String text = value == null ? null : utf8(value);
+        if (text == null) {
+            return null;
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);   // tolerated on prompts
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static List<String> codes(List<Event> errors) {
+        return errors.stream().map(e -> e.value().path("code").asText()).toList();
+    }
+
+    private static String describe(Prompt p) {
+        return "prompt " + p.source().partition() + "@" + p.source().offset() + (p.id() == null ? "" : " (" + p.id() + ")");
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null" : "\"" + (s.length() > 80 ? s.substring(0, 80) + "…" : s) + "\"";
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}
