@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class EngineCapacityTest {
 
     private static EngineStats freeBlocks(int free) {
-        return new EngineStats(0, 0, 0, 100, free, 0, 0, 0, 0, 0, true);
+        return new EngineStats(0, 0, 0, 100, free, 0, 0, 0, 0, 0, true, 0, 0, 0, 0);
     }
 
     @Test
