@@ -3,11 +3,13 @@
 #
 #   engine/scripts/gpu-check.sh prepare
 #       here (needs Java 25 and the Maven cache): writes the generated checkpoints the fixtures are
-#       for into .device/hf/ (git-ignored; ~2 MB), safetensors and pytorch_model.bin side by side.
+#       for into .device/hf/ (git-ignored; ~20 MB), safetensors and pytorch_model.bin side by side:
+#       NAME/ stores bf16 (for the bfloat16 run), NAME-f32/ the same values as f32 (for the float32
+#       run, so that neither HF nor our backend rounds anything to bf16 there).
 #   then, through the device tool, with carry [".device"] and a timeout of ~300 s:
 #       bash engine/scripts/gpu-check.sh device
 #       on the GPU host (transformers 5.x, PyTorch 2.x; no Java needed): probes the machine and runs
-#       engine/scripts/hf_reference.py on each checkpoint, fp32 and bf16, writing into $OUT/hf/.
+#       engine/scripts/hf_reference.py: float32 on NAME-f32/, bfloat16 on NAME/, writing into $OUT/hf/.
 #   finally, here: copy the returned files_at/hf/*.json and *.logits.f32 into
 #       engine/src/test/resources/hf/ and run  ./mvnw -o -q -pl engine test -Dtest=HfReferenceTest
 #
@@ -26,10 +28,13 @@ prepare() {
     rm -rf .device/hf && mkdir -p .device/hf
     for spec in $CHECKPOINTS; do
         local preset=${spec%%:*} seed=${spec##*:} name=${spec%%:*}-seed${spec##*:}
-        "$java" -cp "$cp" dev.minitron.engine.tiny.TinyCheckpointMain --out ".device/hf/$name" --preset "$preset" --seed "$seed"
-        "$java" -cp "$cp" dev.minitron.engine.tiny.TinyCheckpointMain --out ".device/hf/$name-bin" --preset "$preset" \
-            --seed "$seed" --format bin
-        mv ".device/hf/$name-bin/pytorch_model.bin" ".device/hf/$name/" && rm -rf ".device/hf/$name-bin"
+        for dtype in bf16 f32; do
+            local dir=".device/hf/$name" main=dev.minitron.engine.tiny.TinyCheckpointMain
+            [ "$dtype" = f32 ] && dir="$dir-f32"
+            "$java" -cp "$cp" $main --out "$dir" --preset "$preset" --seed "$seed" --dtype "$dtype"
+            "$java" -cp "$cp" $main --out "$dir-bin" --preset "$preset" --seed "$seed" --dtype "$dtype" --format bin
+            mv "$dir-bin/pytorch_model.bin" "$dir/" && rm -rf "$dir-bin"
+        done
     done
     cp engine/scripts/hf_reference.py .device/hf/
     du -sh .device/hf
@@ -52,10 +57,14 @@ device() {
     fi
     for spec in $CHECKPOINTS; do
         local name=${spec%%:*}-seed${spec##*:}
-        echo "== $name"
-        if ! python3 engine/scripts/hf_reference.py ".device/hf/$name" --name "$name" --out "$out/hf" 2>&1 | tee "$out/hf/$name.log"; then
-            echo "FAILED: hf_reference.py on $name (see $name.log)"
-        fi
+        for run in "float32:$name-f32" "bfloat16:$name"; do
+            local dtype=${run%%:*} dir=.device/hf/${run#*:}
+            echo "== $name $dtype ($dir)"
+            if ! python3 engine/scripts/hf_reference.py "$dir" --name "$name" --dtypes "$dtype" --out "$out/hf" 2>&1 \
+                    | tee "$out/hf/$name-$dtype.log"; then
+                echo "FAILED: hf_reference.py on $name $dtype (see $name-$dtype.log)"
+            fi
+        done
     done
     ls -la "$out/hf"
 }

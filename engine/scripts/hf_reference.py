@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hugging Face reference logits for a checkpoint our generator wrote (runs on the GPU host).
 
-    python3 hf_reference.py CHECKPOINT_DIR --name tiny-seed7 --out OUT_DIR [--device cuda] [--dtypes float32,bfloat16]
+    python3 hf_reference.py CHECKPOINT_DIR --name tiny-seed7 --out OUT_DIR [--device cuda] [--dtypes float32]
 
 transformers' own NemotronForCausalLM is built from CHECKPOINT_DIR/config.json (random init, no
 download), our model.safetensors is loaded into it with strict=True (no missing or unexpected
@@ -15,6 +15,12 @@ weights, the rotary width HF actually used) and OUT_DIR/NAME-DTYPE.logits.f32 (l
 float32, [positions, vocab], sequences one after another). engine/.../reference/HfReferenceTest
 reads them. If pytorch_model.bin is also in CHECKPOINT_DIR it is loaded with
 torch.load(weights_only=True) and must equal the safetensors tensors.
+
+Each run dtype must be the checkpoint's stored dtype (an f32 checkpoint for float32, a bf16 one for
+bfloat16; gpu-check.sh prepares both): a bf16 checkpoint upcast to fp32 is not what our backend
+computes for it (it rounds LayerNorm1P's 1 + w and RoPE's cos/sin to the stored dtype, as HF does in
+bf16), so such a comparison would measure that rounding, not the implementations.
+--allow-upcast runs it anyway (and the fixture says so).
 """
 import argparse
 import hashlib
@@ -59,7 +65,8 @@ def build(ckpt, dtype, device):
             assert torch.equal(sd[k], state[k]), f"pytorch_model.bin tensor {k} differs"
         print(f"pytorch_model.bin: {len(sd)} tensors equal to model.safetensors (torch.load weights_only=True)")
     model = model.to(device=device, dtype=dtype).eval()
-    return config, model
+    stored = {str(t.dtype).replace("torch.", "") for t in state.values()}
+    return config, model, stored
 
 
 def rotary_width(model):
@@ -86,6 +93,7 @@ def main():
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--dtypes", default="float32,bfloat16")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--allow-upcast", action="store_true", help="run a dtype other than the stored one")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.backends.cuda.matmul.allow_tf32 = False  # fp32 must mean fp32
@@ -96,7 +104,12 @@ def main():
     expected_rotary = int(cfg_json["head_dim"] * cfg_json["partial_rotary_factor"])
     for dtype_name in args.dtypes.split(","):
         dtype = getattr(torch, dtype_name)
-        config, model = build(args.checkpoint, dtype, args.device)
+        config, model, stored = build(args.checkpoint, dtype, args.device)
+        if stored != {dtype_name}:
+            msg = f"{args.name}: the checkpoint stores {sorted(stored)}, the run is {dtype_name}"
+            if not args.allow_upcast:
+                sys.exit(msg + ": use the checkpoint of that dtype (TinyCheckpointMain --dtype), or --allow-upcast")
+            print("WARNING: " + msg, file=sys.stderr)
         width = rotary_width(model)
         print(f"{args.name} {dtype_name}: head_dim {getattr(config, 'head_dim', None)}, rotary width {width}"
               f" (config says {expected_rotary})")
@@ -117,6 +130,7 @@ def main():
         meta = {
             "name": args.name,
             "dtype": dtype_name,
+            "checkpointDtype": ",".join(sorted(stored)),
             "device": torch.cuda.get_device_name() if args.device.startswith("cuda") else args.device,
             "transformers": transformers.__version__,
             "torch": torch.__version__,

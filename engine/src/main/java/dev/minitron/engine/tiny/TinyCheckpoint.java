@@ -20,10 +20,12 @@ import java.util.Map;
 
 /**
  * Writes a random-weight checkpoint in the real Hugging Face layout of Minitron-8B-Base:
- * {@code config.json}, {@code model.safetensors} or {@code pytorch_model.bin} (BF16, the real tensor names),
+ * {@code config.json}, {@code model.safetensors} or {@code pytorch_model.bin} (BF16 by default, the real tensor names),
  * {@code tokenizer.model}, {@code tokenizer_config.json} and {@code generation_config.json}.
  * The same preset and seed always give byte-identical files; weights are streamed to disk, so
- * the 16.5 GB preset never sits in memory.
+ * the 16.5 GB preset never sits in memory. An F32 checkpoint holds the very same values, widened
+ * (and says {@code "torch_dtype": "float32"}): it is what a float32 comparison with Hugging Face
+ * runs on, where neither side rounds anything to bf16.
  */
 public final class TinyCheckpoint {
 
@@ -34,7 +36,7 @@ public final class TinyCheckpoint {
     /** Pieces of the generated SentencePiece tokenizer (the 8B preset's vocab is larger, as with padded embeddings). */
     public static final int TOKENIZER_VOCAB = 1024;
 
-    private static final int CHUNKS_PER_WRITE = 256; // 32 MiB of bf16 per write
+    private static final int CHUNKS_PER_WRITE = 256; // 32 MiB of bf16 (64 MiB of f32) per write
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TinyCheckpoint() {
@@ -51,9 +53,21 @@ public final class TinyCheckpoint {
      * identical weights.
      */
     public static void write(Path dir, ModelConfig config, long seed, WeightsFormat format) throws IOException {
+        write(dir, config, seed, format, DType.BF16);
+    }
+
+    /**
+     * As {@link #write(Path, ModelConfig, long, WeightsFormat)}, with weights stored as {@code dtype}
+     * (BF16 or F32; the values are the same) and {@code config.json}'s {@code torch_dtype} saying so.
+     */
+    public static void write(Path dir, ModelConfig config, long seed, WeightsFormat format, DType dtype) throws IOException {
+        if (dtype != DType.BF16 && dtype != DType.F32) {
+            throw new IllegalArgumentException("generated checkpoints are bf16 or f32, not " + dtype);
+        }
+        ModelConfig stored = withTorchDtype(config, dtype.torchName());
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve(Checkpoint.CONFIG), ModelConfigs.toJsonString(config));
-        writeWeights(dir.resolve(format.fileName()), config, seed, format);
+        Files.writeString(dir.resolve(Checkpoint.CONFIG), ModelConfigs.toJsonString(stored));
+        writeWeights(dir.resolve(format.fileName()), stored, seed, format, dtype);
         Files.write(dir.resolve("tokenizer.model"), BpeTrainer.train(BpeTrainer.defaultCorpus(), TOKENIZER_VOCAB).toBytes());
         Files.writeString(dir.resolve("tokenizer_config.json"), pretty(tokenizerConfig(config)));
         Files.writeString(dir.resolve("generation_config.json"), pretty(generationConfig(config)));
@@ -61,30 +75,41 @@ public final class TinyCheckpoint {
 
     /** Every tensor of a {@code NemotronForCausalLM} with this config, by its Hugging Face name. */
     public static List<TensorSpec> tensorSpecs(ModelConfig c) {
+        return tensorSpecs(c, DType.BF16);
+    }
+
+    /** As {@link #tensorSpecs(ModelConfig)}, every tensor stored as {@code dtype}. */
+    public static List<TensorSpec> tensorSpecs(ModelConfig c, DType dtype) {
         long hidden = c.hiddenSize();
         List<TensorSpec> specs = new ArrayList<>();
-        specs.add(bf16("model.embed_tokens.weight", c.vocabSize(), hidden));
+        specs.add(spec(dtype, "model.embed_tokens.weight", c.vocabSize(), hidden));
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
-            specs.add(bf16(p + "input_layernorm.weight", hidden));
-            specs.add(bf16(p + "input_layernorm.bias", hidden));
-            specs.add(bf16(p + "self_attn.q_proj.weight", c.qSize(), hidden));
-            specs.add(bf16(p + "self_attn.k_proj.weight", c.kvSize(), hidden));
-            specs.add(bf16(p + "self_attn.v_proj.weight", c.kvSize(), hidden));
-            specs.add(bf16(p + "self_attn.o_proj.weight", hidden, c.qSize()));
-            specs.add(bf16(p + "post_attention_layernorm.weight", hidden));
-            specs.add(bf16(p + "post_attention_layernorm.bias", hidden));
-            specs.add(bf16(p + "mlp.up_proj.weight", c.intermediateSize(), hidden));
-            specs.add(bf16(p + "mlp.down_proj.weight", hidden, c.intermediateSize()));
+            specs.add(spec(dtype, p + "input_layernorm.weight", hidden));
+            specs.add(spec(dtype, p + "input_layernorm.bias", hidden));
+            specs.add(spec(dtype, p + "self_attn.q_proj.weight", c.qSize(), hidden));
+            specs.add(spec(dtype, p + "self_attn.k_proj.weight", c.kvSize(), hidden));
+            specs.add(spec(dtype, p + "self_attn.v_proj.weight", c.kvSize(), hidden));
+            specs.add(spec(dtype, p + "self_attn.o_proj.weight", hidden, c.qSize()));
+            specs.add(spec(dtype, p + "post_attention_layernorm.weight", hidden));
+            specs.add(spec(dtype, p + "post_attention_layernorm.bias", hidden));
+            specs.add(spec(dtype, p + "mlp.up_proj.weight", c.intermediateSize(), hidden));
+            specs.add(spec(dtype, p + "mlp.down_proj.weight", hidden, c.intermediateSize()));
         }
-        specs.add(bf16("model.norm.weight", hidden));
-        specs.add(bf16("model.norm.bias", hidden));
-        specs.add(bf16("lm_head.weight", c.vocabSize(), hidden));
+        specs.add(spec(dtype, "model.norm.weight", hidden));
+        specs.add(spec(dtype, "model.norm.bias", hidden));
+        specs.add(spec(dtype, "lm_head.weight", c.vocabSize(), hidden));
         return specs;
     }
 
-    private static TensorSpec bf16(String name, long... shape) {
-        return new TensorSpec(name, DType.BF16, shape);
+    private static TensorSpec spec(DType dtype, String name, long... shape) {
+        return new TensorSpec(name, dtype, shape);
+    }
+
+    private static ModelConfig withTorchDtype(ModelConfig c, String torchDtype) {
+        return new ModelConfig(c.modelType(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(), c.numAttentionHeads(),
+                c.numKeyValueHeads(), c.headDim(), c.vocabSize(), c.maxPositionEmbeddings(), c.normEps(), c.ropeTheta(),
+                c.partialRotaryFactor(), c.bosTokenId(), c.eosTokenId(), c.tieWordEmbeddings(), torchDtype);
     }
 
     /** The one method both weight writers share. */
@@ -128,19 +153,20 @@ public final class TinyCheckpoint {
         };
     }
 
-    private static void writeWeights(Path file, ModelConfig config, long seed, WeightsFormat format) throws IOException {
-        List<TensorSpec> specs = tensorSpecs(config);
+    private static void writeWeights(Path file, ModelConfig config, long seed, WeightsFormat format, DType dtype)
+            throws IOException {
+        List<TensorSpec> specs = tensorSpecs(config, dtype);
         long maxBytes = specs.stream().mapToLong(TensorSpec::byteSize).max().orElse(0);
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(maxBytes, 2L * CHUNKS_PER_WRITE * RandomTensors.CHUNK));
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(maxBytes, (long) dtype.byteSize() * CHUNKS_PER_WRITE * RandomTensors.CHUNK));
         try (TensorSink writer = sink(file, specs, format)) {
             for (TensorSpec spec : specs) {
                 float std = spec.shape().length == 1 ? NORM_STD : MATRIX_STD;
-                long numel = spec.byteSize() / 2;
+                long numel = spec.byteSize() / dtype.byteSize();
                 long chunks = (numel + RandomTensors.CHUNK - 1) / RandomTensors.CHUNK;
                 for (long first = 0; first < chunks; first += CHUNKS_PER_WRITE) {
                     int count = (int) Math.min(CHUNKS_PER_WRITE, chunks - first);
                     buffer.clear();
-                    RandomTensors.fill(buffer, seed, spec.name(), numel, first, count, std);
+                    RandomTensors.fill(buffer, dtype, seed, spec.name(), numel, first, count, std);
                     writer.write(spec.name(), buffer.flip());
                 }
             }

@@ -1,5 +1,6 @@
 package dev.minitron.engine.tiny;
 
+import dev.minitron.engine.io.DType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -7,13 +8,14 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * {@code TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--force]}: writes a
- * random-weight checkpoint, its weights as {@code model.safetensors} (default) or
- * {@code pytorch_model.bin} ({@code --format bin}). A non-empty DIR is refused unless {@code --force}.
+ * {@code TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--dtype bf16|f32] [--force]}:
+ * writes a random-weight checkpoint, its weights as {@code model.safetensors} (default) or
+ * {@code pytorch_model.bin} ({@code --format bin}), stored as bf16 (default) or as f32 holding the same
+ * values ({@code --dtype f32}: for float32 reference runs). A non-empty DIR is refused unless {@code --force}.
  */
 public final class TinyCheckpointMain {
 
-    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--force]";
+    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--dtype bf16|f32] [--force]";
 
     private TinyCheckpointMain() {
     }
@@ -32,6 +34,7 @@ public final class TinyCheckpointMain {
         long seed = 0;
         boolean force = false;
         WeightsFormat format = WeightsFormat.SAFETENSORS;
+        DType dtype = DType.BF16;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -39,6 +42,7 @@ public final class TinyCheckpointMain {
                     case "--preset" -> preset = TinyPreset.fromCliName(value(args, ++i));
                     case "--seed" -> seed = Long.parseLong(value(args, ++i));
                     case "--format" -> format = WeightsFormat.fromCliName(value(args, ++i));
+                    case "--dtype" -> dtype = dtype(value(args, ++i));
                     case "--force" -> force = true;
                     default -> throw new IllegalArgumentException("unknown argument " + args[i]);
                 }
@@ -56,10 +60,19 @@ public final class TinyCheckpointMain {
             return 2;
         }
         long start = System.nanoTime();
-        TinyCheckpoint.write(dir, preset.config(), seed, format);
-        out.printf("wrote %s checkpoint (seed %d, %s) to %s in %d ms%n", preset.cliName(), seed, format.fileName(), dir,
+        TinyCheckpoint.write(dir, preset.config(), seed, format, dtype);
+        out.printf("wrote %s checkpoint (seed %d, %s, %s) to %s in %d ms%n", preset.cliName(), seed, format.fileName(),
+                dtype.torchName(), dir,
                 (System.nanoTime() - start) / 1_000_000);
         return 0;
+    }
+
+    private static DType dtype(String name) {
+        return switch (name) {
+            case "bf16" -> DType.BF16;
+            case "f32" -> DType.F32;
+            default -> throw new IllegalArgumentException("unknown dtype \"" + name + "\" (expected bf16 or f32)");
+        };
     }
 
     private static String value(String[] args, int i) {

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.minitron.engine.backend.cpu.CpuBackend;
 import dev.minitron.engine.io.Checkpoint;
+import dev.minitron.engine.io.DType;
 import dev.minitron.engine.tiny.TinyCheckpoint;
 import dev.minitron.engine.tiny.TinyPreset;
+import dev.minitron.engine.tiny.WeightsFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -28,31 +30,40 @@ import org.junit.jupiter.params.provider.ValueSource;
  * GPU host by {@code engine/scripts/hf_reference.py} (see {@code engine/scripts/gpu-check.sh}).
  * Each fixture holds 4 prompts continued greedily by HF, 520 positions in all.
  *
- * <p>Tolerances. Our forward rounds LayerNorm1P's (1 + w) and RoPE's cos/sin to bf16 as HF does
- * when it runs in bf16, and otherwise accumulates in fp32. A torch stand-in for HF's code
- * ({@code engine/scripts/standin/}, not a reference) showed what to expect: rounded like that it
- * matches us to 1.8e-6 with 520/520 argmaxes; in plain fp32 (no such rounding) the logits move up
- * to 5e-3, and in bf16 up to 1.7e-2. On random-weight models many positions are near-ties, where
- * a difference that small flips the argmax, so raw argmax agreement is partly noise (stand-in:
- * 97.9–99.0% fp32, 96.5–97.1% bf16). The test therefore requires, per fixture:
+ * <p>Each comparison is dtype-consistent: the float32 fixture comes from an f32 checkpoint run by HF
+ * in float32 (nothing rounded to bf16 on either side: our LayerNorm1P and RoPE round (1 + w) and
+ * cos/sin to the <em>stored</em> dtype, which is then f32), the bfloat16 fixture from the bf16
+ * checkpoint (same values) run by HF in bfloat16. Tolerances, per fixture:
  * <ul>
- * <li>float32: max |Δlogit| ≤ {@value #FP32_MAX_ABS}; argmax agreement ≥ 99% over positions whose HF
- * top-2 gap is ≥ {@value #FP32_MIN_GAP} (twice the tolerance: a flip there cannot be rounding);
- * ≥ 95% over all positions and over HF's greedy tokens;</li>
- * <li>bfloat16: max |Δlogit| ≤ {@value #BF16_MAX_ABS}; ≥ 99% over positions with top-2 gap
- * ≥ {@value #BF16_MIN_GAP}; ≥ 90% over all positions and greedy tokens.</li>
+ * <li>float32, the issue's criterion: argmax agreement ≥ 99% over all positions (≥ 512), HF's
+ * greedy continuation tokens ≥ 99% ours, and max |Δlogit| ≤ {@value #FP32_MAX_ABS}. Both sides
+ * compute the same fp32 function and differ only in summation order; a torch stand-in for HF's code
+ * ({@code engine/scripts/standin/}, not a reference) on CPU matched us to 6.0e-7 (tiny) and 1.4e-6
+ * (head128), logits up to 1.4 in size, with 520/520 argmaxes and 432/432 greedy tokens; the bound
+ * leaves ~15× for GPU kernels' orders. It is what catches a bf16 rounding slipping in on one side:
+ * the stand-in rounding (1 + w) and cos/sin to bf16 on the f32 checkpoint gives 2.7e-3, though
+ * still 515/520 argmaxes.</li>
+ * <li>bfloat16: max |Δlogit| ≤ {@value #BF16_MAX_ABS}; argmax agreement ≥ 99% over positions whose
+ * HF top-2 gap is ≥ {@value #BF16_MIN_GAP}; ≥ 90% over all positions and over HF's greedy tokens.
+ * HF in bf16 rounds every matmul output and the residual stream to bf16 (relative 2<sup>-9</sup>),
+ * while our CPU backend keeps fp32 activations over bf16 weights, so the logits really differ
+ * (stand-in: up to 1.7e-2). On random-weight models many positions are near-ties at that scale, where
+ * such a difference flips the argmax without either side being wrong (stand-in: 96.5–97.1% overall,
+ * 95.8–97.0% of greedy tokens),
+ * hence the lower overall floor and the strict bound only where the gap is far above the error.</li>
  * </ul>
- * Every run logs the measured numbers; each fixture has 520 positions (4 prompts continued greedily).
+ * Every run logs the measured numbers.
  *
  * <p>Without fixtures this test is skipped with a message saying how to make them; that is the only
  * skip. {@code -Dminitron.hfFixtures=DIR} reads fixtures from a directory instead of the classpath.
  */
 class HfReferenceTest {
 
-    static final double FP32_MAX_ABS = 1e-2;
-    static final double FP32_MIN_GAP = 2e-2;
+    static final double FP32_MAX_ABS = 2e-5;
+    static final double FP32_ARGMAX = 0.99;
     static final double BF16_MAX_ABS = 0.05;
     static final double BF16_MIN_GAP = 0.1;
+    static final double BF16_ARGMAX = 0.90;
 
     @TempDir
     Path dir;
@@ -75,7 +86,9 @@ class HfReferenceTest {
         TinyPreset preset = TinyPreset.fromCliName(name.substring(0, name.indexOf("-seed")));
         long seed = Long.parseLong(name.substring(name.indexOf("-seed") + 5));
         Path checkpoint = dir.resolve(name);
-        TinyCheckpoint.write(checkpoint, preset, seed);
+        assertThat(meta.path("checkpointDtype").asText()).as("HF must run the checkpoint in its stored dtype")
+                .isEqualTo(meta.get("dtype").asText());
+        TinyCheckpoint.write(checkpoint, preset.config(), seed, WeightsFormat.SAFETENSORS, fp32 ? DType.F32 : DType.BF16);
         assertThat(sha256(checkpoint.resolve(Checkpoint.SINGLE_FILE))).as("the generator changed; regenerate the HF fixtures")
                 .isEqualTo(meta.get("modelSafetensorsSha256").asText());
         assertThat(meta.get("rotaryWidthUsed").asInt()).as("the rotary width transformers used (else it is no reference)")
@@ -102,7 +115,7 @@ class HfReferenceTest {
                     int refArgmax = CpuLogits.argmax(ref);
                     boolean agree = CpuLogits.argmax(ours[t]) == refArgmax;
                     argmaxAgree += agree ? 1 : 0;
-                    if (topTwoGap(ref) >= (fp32 ? FP32_MIN_GAP : BF16_MIN_GAP)) {
+                    if (topTwoGap(ref) >= BF16_MIN_GAP) {
                         confident++;
                         confidentAgree += agree ? 1 : 0;
                     }
@@ -118,13 +131,15 @@ class HfReferenceTest {
                 "%s vs transformers %s on %s: max |dlogit| %.3e, argmax %d/%d, confident argmax %d/%d, greedy %d/%d",
                 fixture, meta.get("transformers").asText(), meta.get("device").asText(), maxAbs, argmaxAgree, positions,
                 confidentAgree, confident, greedyAgree, greedy));
-        double overall = fp32 ? 0.95 : 0.90;
+        double overall = fp32 ? FP32_ARGMAX : BF16_ARGMAX;
         assertThat(maxAbs).as("max |dlogit|").isLessThanOrEqualTo(fp32 ? FP32_MAX_ABS : BF16_MAX_ABS);
-        assertThat(confident).as("positions with a clear HF argmax").isGreaterThanOrEqualTo(positions / 10);
-        assertThat(confidentAgree).as("argmax agreement where HF's top-2 gap is clear")
-                .isGreaterThanOrEqualTo((int) Math.ceil(0.99 * confident));
         assertThat(argmaxAgree).as("argmax agreement, all positions").isGreaterThanOrEqualTo((int) Math.ceil(overall * positions));
         assertThat(greedyAgree).as("HF's greedy tokens").isGreaterThanOrEqualTo((int) Math.ceil(overall * greedy));
+        if (!fp32) {
+            assertThat(confident).as("positions with a clear HF argmax").isGreaterThanOrEqualTo(positions / 10);
+            assertThat(confidentAgree).as("argmax agreement where HF's top-2 gap is clear")
+                    .isGreaterThanOrEqualTo((int) Math.ceil(0.99 * confident));
+        }
     }
 
     private static double topTwoGap(float[] row) {

@@ -2,6 +2,8 @@ package dev.minitron.engine.tiny;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.minitron.engine.io.Checkpoint;
+import dev.minitron.engine.io.DType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,6 +38,24 @@ class TinyCheckpointMainTest {
     void requiresAnOutputDirectory() throws IOException {
         assertThat(run("--seed", "3")).isEqualTo(2);
         assertThat(err.toString()).contains("--out is required");
+    }
+
+    @Test
+    void writesF32WeightsWhenAsked() throws IOException {
+        Path out32 = dir.resolve("f32");
+        assertThat(run("--out", out32.toString(), "--seed", "5", "--dtype", "f32")).isEqualTo(0);
+        assertThat(out.toString()).contains("float32");
+        try (Checkpoint c = Checkpoint.open(out32)) {
+            assertThat(c.config().torchDtype()).isEqualTo("float32");
+            assertThat(c.tensors().values()).allSatisfy(t -> assertThat(t.dtype()).isEqualTo(DType.F32));
+        }
+    }
+
+    @Test
+    void rejectsAnUnknownDtype() throws IOException {
+        assertThat(run("--out", dir.resolve("x").toString(), "--dtype", "fp16")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown dtype \"fp16\"").contains("usage:");
+        assertThat(dir.resolve("x")).doesNotExist();
     }
 
     private int run(String... args) throws IOException {

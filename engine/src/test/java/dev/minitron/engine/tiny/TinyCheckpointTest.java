@@ -1,6 +1,7 @@
 package dev.minitron.engine.tiny;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.minitron.engine.io.Checkpoint;
@@ -61,6 +62,32 @@ class TinyCheckpointTest {
         var config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
         assertThat(config.get("architectures").get(0).asText()).isEqualTo("NemotronForCausalLM");
         assertThat(config.get("hidden_act").asText()).isEqualTo("relu2");
+    }
+
+    @Test
+    void anF32CheckpointHoldsTheBf16ValuesWidenedInBothFormats(@TempDir Path f32, @TempDir Path f32bin) throws IOException {
+        TinyCheckpoint.write(f32, TinyPreset.TINY.config(), 42, WeightsFormat.SAFETENSORS, DType.F32);
+        TinyCheckpoint.write(f32bin, TinyPreset.TINY.config(), 42, WeightsFormat.PYTORCH_BIN, DType.F32);
+        assertThat(new ObjectMapper().readTree(f32.resolve("config.json").toFile()).get("torch_dtype").asText())
+                .isEqualTo("float32");
+        try (Checkpoint bf16 = Checkpoint.open(dir); Checkpoint st = Checkpoint.open(f32); Checkpoint bin = Checkpoint.open(f32bin)) {
+            assertThat(st.config().torchDtype()).isEqualTo("float32");
+            assertThat(st.tensors().keySet()).containsExactlyElementsOf(bf16.tensors().keySet());
+            for (String name : bf16.tensors().keySet()) {
+                assertThat(st.tensor(name).dtype()).as(name).isEqualTo(DType.F32);
+                assertThat(bin.tensor(name).dtype()).as(name).isEqualTo(DType.F32);
+                float[] expected = bf16.tensor(name).toFloatArray();
+                assertThat(st.tensor(name).toFloatArray()).as(name).containsExactly(expected);
+                assertThat(bin.tensor(name).toFloatArray()).as(name).containsExactly(expected);
+            }
+        }
+        assertThat(Files.size(f32.resolve("model.safetensors"))).isGreaterThan(2 * Files.size(dir.resolve("model.safetensors")) - 4096);
+    }
+
+    @Test
+    void refusesDtypesItCannotGenerate(@TempDir Path f16) {
+        assertThatThrownBy(() -> TinyCheckpoint.write(f16, TinyPreset.TINY.config(), 1, WeightsFormat.SAFETENSORS, DType.F16))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bf16 or f32");
     }
 
     @Test
