@@ -22,7 +22,7 @@ public final class TypicalEvents {
         events.add(PromptEvent.of("p-1", "The capital of France is"));
         events.add(PromptEvent.ofTokens("p-2", 1, 450, 7483));
         events.add(fullPrompt());
-        events.add(PromptEvent.builder("p-4").prompt("").deadline(Instant.parse("2026-01-01T12:00:00.5Z"))
+        events.add(PromptEvent.builder("p-4").prompt("Hi").deadline(Instant.parse("2026-01-01T12:00:00.5Z"))
                 .stream(false).build());
         events.add(new TokenEvent("p-1", 1, 0, " Paris", TokenIds.of(3681)));
         events.add(new TokenEvent("p-3", 2, 7, "", TokenIds.of(243, 244),

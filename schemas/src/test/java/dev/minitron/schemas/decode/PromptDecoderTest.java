@@ -208,6 +208,15 @@ class PromptDecoderTest {
     }
 
     @Test
+    void anEmptyPromptIsRejectedWithItsIdKept() {
+        InvalidPromptException e = rejection("{\"id\":\"r1\",\"prompt\":\"\"}");
+
+        assertThat(e.code()).isEqualTo(ErrorCode.VALUE_OUT_OF_RANGE);
+        assertThat(e.getMessage()).isEqualTo("prompt: must be at least 1 character long, was 0");
+        assertThat(e.id()).contains("r1");
+    }
+
+    @Test
     void emptyValueIsInvalidJson() {
         assertThat(rejection("  ").getMessage())
                 .isEqualTo("the record's value is empty; a prompt event is a JSON object");

@@ -36,6 +36,8 @@ public class TopicProvisioner {
 
     private static final Logger LOG = Logger.getLogger(TopicProvisioner.class);
     private static final long TIMEOUT_SECONDS = 30;
+    /** How long a topic reported as unknown is asked about again before it counts as missing. */
+    private static final long UNKNOWN_TOPIC_SETTLE_MS = 3_000;
 
     /** The topic names and what to create them with. */
     public record Spec(String prompts, String tokens, String completions, String errors, String cancels,
@@ -136,10 +138,9 @@ public class TopicProvisioner {
     public static List<String> verify(Admin admin, Spec spec) {
         List<String> problems = new ArrayList<>();
         Map<String, TopicDescription> found = new HashMap<>();
-        var described = admin.describeTopics(spec.names()).topicNameValues();
         for (String name : spec.names()) {
             try {
-                found.put(name, described.get(name).get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+                found.put(name, describe(admin, name));
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                     problems.add("topic " + name + " does not exist (create it with `./minitron topics create`,"
@@ -170,6 +171,25 @@ public class TopicProvisioner {
                     prompts.partitions().size());
         }
         return problems;
+    }
+
+    /**
+     * Describes one topic, asking again for a few seconds while the broker says it does not exist:
+     * a topic created a moment ago reaches the metadata of every broker only after a short delay.
+     */
+    private static TopicDescription describe(Admin admin, String name)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        long giveUp = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNKNOWN_TOPIC_SETTLE_MS);
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(name)).topicNameValues().get(name).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > giveUp) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     private static String cleanupPolicy(Admin admin, String topic) {

@@ -34,11 +34,8 @@ final class FuzzRecords {
                 "value_out_of_range")),
         OVER_MAX_MODEL_LEN(Expect.COMPLETION_ERROR, Set.of("prompt_too_long")),
         TOKEN_OUT_OF_VOCAB(Expect.COMPLETION_ERROR, Set.of("invalid_request")),
-        /**
-         * The schema sets no minimum length for {@code prompt}, and the worker generates from an empty
-         * prompt today; docs/delivery.md lists empty prompts among bad input. One answer either way.
-         */
-        EMPTY_PROMPT(Expect.ANY_ONE_ANSWER, Set.of()),
+        /** An empty prompt has nothing to continue: the schema's minLength 1 (docs/delivery.md). */
+        EMPTY_PROMPT(Expect.ERROR_EVENT, Set.of("value_out_of_range")),
         /** Every record of an id must share a partition: the key must be the id (docs/delivery.md 1). */
         GOOD_WITH_NULL_KEY(Expect.ERROR_EVENT, Set.of("invalid_request")),
         KEY_DISAGREES_WITH_ID(Expect.ERROR_EVENT, Set.of("invalid_request")),
