@@ -92,7 +92,7 @@ record Bf16Matrix(String name, MemorySegment data, int rows, int cols) implement
 
     /** Σ over the scalar tail, added after the vector part (the same order in every kernel). */
     private float finish(FloatVector acc, int row, float[] xp, int xOff) {
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorKernels.sum(acc);
         long base = (long) row * cols * 2;
         for (int k = vectorColumns(); k < cols; k++) {
             s = Math.fma(xp[xOff + k], scalar(base + 2L * k), s);

@@ -1,7 +1,6 @@
 package dev.minitron.engine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API kernels over float arrays: the dot products under attention and the F16/F32 weights. */
@@ -12,6 +11,19 @@ final class VectorKernels {
     private VectorKernels() {
     }
 
+    /**
+     * The lanes of v added in lane order. Unlike {@code reduceLanes(ADD)}, whose order is unspecified
+     * and differs between the interpreter and compiled code, this gives the same bits every time:
+     * a sequence's logits must not change with the JIT's progress or its batch neighbours.
+     */
+    static float sum(FloatVector v) {
+        float s = v.lane(0);
+        for (int i = 1; i < F.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     /** Σ a[aOff + i] · b[bOff + i] for i < len. */
     static float dot(float[] a, int aOff, float[] b, int bOff, int len) {
         FloatVector acc = FloatVector.zero(F);
@@ -19,7 +31,7 @@ final class VectorKernels {
         for (int upper = F.loopBound(len); i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < len; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -59,8 +71,8 @@ final class VectorKernels {
                 a2 = FloatVector.fromArray(F, x, x2 + k).fma(wv, a2);
                 a3 = FloatVector.fromArray(F, x, x3 + k).fma(wv, a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = sum(a0), s1 = sum(a1);
+            float s2 = sum(a2), s3 = sum(a3);
             for (; k < len; k++) {
                 s0 += w[k] * x[x0 + k];
                 s1 += w[k] * x[x1 + k];
