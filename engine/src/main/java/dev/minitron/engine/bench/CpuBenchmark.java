@@ -86,8 +86,8 @@ public final class CpuBenchmark {
         s.append(String.format(Locale.ROOT, "Read bandwidth (best of 7, 1 GiB, %d threads, measured before this model): **%.1f GB/s**. "
                         + "Streamed per decode step: %.1f MB of bf16 weights + %.1f KB of fp32 KV per context token.%n%n",
                 threads, bandwidth / 1e9, weightBytes / 1e6, kvBytesPerToken / 1e3));
-        s.append("| phase | batch | context | steps | ms/step | tokens/s | × batch-1 tokens/s | roofline tokens/s | of roofline |\n"
-                + "|---|---|---|---|---|---|---|---|---|\n");
+        s.append("| phase | batch | context | steps | median ms/step | best ms/step | tokens/s (median) | × batch-1 | roofline tokens/s | of roofline (median) | of roofline (best) |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|\n");
         try (CpuBackend backend = CpuBackend.load(checkpoint, threads)) {
             int maxBatch = java.util.Arrays.stream(batches).max().orElse(1);
             int perSeq = Math.max(context + 64, prefill);
@@ -101,22 +101,26 @@ public final class CpuBenchmark {
                 long w0 = System.nanoTime();
                 backend.forward(d.next());
                 double guess = (System.nanoTime() - w0) / 1e9;
-                int steps = (int) Math.clamp(Math.round(3.0 / guess), 3, 48);
-                long t0 = System.nanoTime();
+                int steps = (int) Math.clamp(Math.round(3.0 / guess), 5, 48);
+                double[] times = new double[steps];
                 for (int i = 0; i < steps; i++) {
+                    long t0 = System.nanoTime();
                     backend.forward(d.next());
+                    times[i] = (System.nanoTime() - t0) / 1e9;
                 }
-                double perStep = (System.nanoTime() - t0) / 1e9 / steps;
-                double tokensPerSecond = batch / perStep;
+                java.util.Arrays.sort(times);
+                double median = times[steps / 2];
+                double best = times[0];
+                double tokensPerSecond = batch / median;
                 if (batch == 1) {
                     batch1 = tokensPerSecond;
                 }
                 int meanContext = context + 2 + steps / 2;
                 double bound = (weightBytes + (double) batch * meanContext * kvBytesPerToken) / bandwidth; // seconds per step
-                s.append(String.format(Locale.ROOT, "| decode | %d | %d | %d | %.1f | %.2f | %s | %.2f | %.0f%% |%n",
-                        batch, context, steps, perStep * 1e3, tokensPerSecond,
+                s.append(String.format(Locale.ROOT, "| decode | %d | %d | %d | %.1f | %.1f | %.2f | %s | %.2f | %.0f%% | %.0f%% |%n",
+                        batch, context, steps, median * 1e3, best * 1e3, tokensPerSecond,
                         batch1 > 0 ? String.format(Locale.ROOT, "%.2f", tokensPerSecond / batch1) : "-",
-                        batch / bound, 100 * bound / perStep));
+                        batch / bound, 100 * bound / median, 100 * bound / best));
             }
             if (prefill > 0) {
                 ForwardBatch p = prefillBatch(prefill, blocksPerSeq, c.vocabSize());
@@ -128,7 +132,7 @@ public final class CpuBenchmark {
                     best = Math.min(best, (System.nanoTime() - t0) / 1e9);
                 }
                 double flops = 2.0 * model.streamedWeightBytes() / 2 * prefill;
-                s.append(String.format(Locale.ROOT, "| prefill | 1 | %d | 1 | %.1f | %.1f | - | - | %.1f GFLOP/s (matmuls) |%n",
+                s.append(String.format(Locale.ROOT, "| prefill | 1 | %d | 1 | - | %.1f | %.1f | - | - | %.1f GFLOP/s (matmuls, best) | - |%n",
                         prefill, best * 1e3, prefill / best, flops / best / 1e9));
             }
         }

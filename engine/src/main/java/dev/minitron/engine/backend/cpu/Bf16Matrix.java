@@ -16,8 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * column), with no lane shuffles. The activations are packed once per matmul to match: each chunk
  * of {@link #CHUNK} columns becomes its even columns followed by its odd columns.
  *
- * <p>The kernels multiply 4 weight rows by 4 (or 1) activation rows at a time, so each weight vector
- * is widened once per 4 tokens and each activation vector loaded once per 4 rows. Every output is
+ * <p>The kernels multiply 2 weight rows by 4 activation rows (or 4 rows by the 1 leftover token) at
+ * a time, so each weight vector is widened once per 4 tokens and each activation vector loaded once
+ * per 2 rows. Every output is
  * accumulated in the same order whichever kernel computes it: a sequence's logits do not depend on
  * how many other sequences share its batch.
  */
@@ -61,19 +62,20 @@ record Bf16Matrix(String name, MemorySegment data, int rows, int cols) implement
         if (rowFrom >= rowTo) {
             return;
         }
-        for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
-            int t1 = Math.min(n, t0 + TOKEN_BLOCK);
+        float[] lanes = VectorKernels.lanes();
+        // A short last group repeats its last row: same arithmetic, same value, written twice.
+        int last = rowTo - 1;
+        int full = n / 4 * 4;
+        // Tokens outermost: 4 activation rows stay in L1 while the task's weight rows (an L2's
+        // worth) stream past them.
+        for (int t = 0; t < full; t += 4) {
+            for (int r = rowFrom; r < rowTo; r += 2) {
+                rows2x4(xp, t, out, r, Math.min(r + 1, last), lanes);
+            }
+        }
+        for (int t = full; t < n; t++) {
             for (int r = rowFrom; r < rowTo; r += 4) {
-                // A short last group repeats its last row: same arithmetic, same value, written twice.
-                int last = rowTo - 1;
-                int r1 = Math.min(r + 1, last), r2 = Math.min(r + 2, last), r3 = Math.min(r + 3, last);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) {
-                    rows4x4(xp, t, out, r, r1, r2, r3);
-                }
-                for (; t < t1; t++) {
-                    rows4x1(xp, t, out, r, r1, r2, r3);
-                }
+                rows4x1(xp, t, out, r, Math.min(r + 1, last), Math.min(r + 2, last), Math.min(r + 3, last), lanes);
             }
         }
     }
@@ -90,9 +92,8 @@ record Bf16Matrix(String name, MemorySegment data, int rows, int cols) implement
         return IntVector.fromMemorySegment(I, data, ((long) row * cols + k) * 2, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Σ over the scalar tail, added after the vector part (the same order in every kernel). */
-    private float finish(FloatVector acc, int row, float[] xp, int xOff) {
-        float s = VectorKernels.sum(acc);
+    /** s (the vector part's sum) plus the scalar tail, in the same order in every kernel. */
+    private float finish(float s, int row, float[] xp, int xOff) {
         long base = (long) row * cols * 2;
         for (int k = vectorColumns(); k < cols; k++) {
             s = Math.fma(xp[xOff + k], scalar(base + 2L * k), s);
@@ -100,7 +101,7 @@ record Bf16Matrix(String name, MemorySegment data, int rows, int cols) implement
         return s;
     }
 
-    private void rows4x1(float[] xp, int t, float[] out, int r0, int r1, int r2, int r3) {
+    private void rows4x1(float[] xp, int t, float[] out, int r0, int r1, int r2, int r3, float[] lanes) {
         int upper = vectorColumns();
         int x0 = t * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -114,18 +115,17 @@ record Bf16Matrix(String name, MemorySegment data, int rows, int cols) implement
             a3 = odd(w3).fma(xo, even(w3).fma(xe, a3));
         }
         int o = t * rows;
-        out[o + r0] = finish(a0, r0, xp, x0);
-        out[o + r1] = finish(a1, r1, xp, x0);
-        out[o + r2] = finish(a2, r2, xp, x0);
-        out[o + r3] = finish(a3, r3, xp, x0);
+        out[o + r0] = finish(VectorKernels.sum(a0, lanes), r0, xp, x0);
+        out[o + r1] = finish(VectorKernels.sum(a1, lanes), r1, xp, x0);
+        out[o + r2] = finish(VectorKernels.sum(a2, lanes), r2, xp, x0);
+        out[o + r3] = finish(VectorKernels.sum(a3, lanes), r3, xp, x0);
     }
 
-    private void rows4x4(float[] xp, int t, float[] out, int r0, int r1, int r2, int r3) {
+    private void rows2x4(float[] xp, int t, float[] out, int r0, int r1, float[] lanes) {
         int upper = vectorColumns();
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
         for (int k = 0; k < upper; k += CHUNK) {
             FloatVector e0 = FloatVector.fromArray(F, xp, x0 + k), o0 = FloatVector.fromArray(F, xp, x0 + k + L);
             FloatVector e1 = FloatVector.fromArray(F, xp, x1 + k), o1 = FloatVector.fromArray(F, xp, x1 + k + L);
@@ -144,38 +144,16 @@ record Bf16Matrix(String name, MemorySegment data, int rows, int cols) implement
             a11 = wo.fma(o1, we.fma(e1, a11));
             a12 = wo.fma(o2, we.fma(e2, a12));
             a13 = wo.fma(o3, we.fma(e3, a13));
-            w = weights(r2, k);
-            we = even(w);
-            wo = odd(w);
-            a20 = wo.fma(o0, we.fma(e0, a20));
-            a21 = wo.fma(o1, we.fma(e1, a21));
-            a22 = wo.fma(o2, we.fma(e2, a22));
-            a23 = wo.fma(o3, we.fma(e3, a23));
-            w = weights(r3, k);
-            we = even(w);
-            wo = odd(w);
-            a30 = wo.fma(o0, we.fma(e0, a30));
-            a31 = wo.fma(o1, we.fma(e1, a31));
-            a32 = wo.fma(o2, we.fma(e2, a32));
-            a33 = wo.fma(o3, we.fma(e3, a33));
         }
         int o = t * rows;
-        out[o + r0] = finish(a00, r0, xp, x0);
-        out[o + rows + r0] = finish(a01, r0, xp, x1);
-        out[o + 2 * rows + r0] = finish(a02, r0, xp, x2);
-        out[o + 3 * rows + r0] = finish(a03, r0, xp, x3);
-        out[o + r1] = finish(a10, r1, xp, x0);
-        out[o + rows + r1] = finish(a11, r1, xp, x1);
-        out[o + 2 * rows + r1] = finish(a12, r1, xp, x2);
-        out[o + 3 * rows + r1] = finish(a13, r1, xp, x3);
-        out[o + r2] = finish(a20, r2, xp, x0);
-        out[o + rows + r2] = finish(a21, r2, xp, x1);
-        out[o + 2 * rows + r2] = finish(a22, r2, xp, x2);
-        out[o + 3 * rows + r2] = finish(a23, r2, xp, x3);
-        out[o + r3] = finish(a30, r3, xp, x0);
-        out[o + rows + r3] = finish(a31, r3, xp, x1);
-        out[o + 2 * rows + r3] = finish(a32, r3, xp, x2);
-        out[o + 3 * rows + r3] = finish(a33, r3, xp, x3);
+        out[o + r0] = finish(VectorKernels.sum(a00, lanes), r0, xp, x0);
+        out[o + rows + r0] = finish(VectorKernels.sum(a01, lanes), r0, xp, x1);
+        out[o + 2 * rows + r0] = finish(VectorKernels.sum(a02, lanes), r0, xp, x2);
+        out[o + 3 * rows + r0] = finish(VectorKernels.sum(a03, lanes), r0, xp, x3);
+        out[o + r1] = finish(VectorKernels.sum(a10, lanes), r1, xp, x0);
+        out[o + rows + r1] = finish(VectorKernels.sum(a11, lanes), r1, xp, x1);
+        out[o + 2 * rows + r1] = finish(VectorKernels.sum(a12, lanes), r1, xp, x2);
+        out[o + 3 * rows + r1] = finish(VectorKernels.sum(a13, lanes), r1, xp, x3);
     }
 
     @Override

@@ -2,16 +2,18 @@ package dev.minitron.engine.backend.cpu;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The backend's own worker threads, used to split loops over output rows or attention heads.
  *
- * <p>A decode step runs about a hundred short parallel loops (one per matmul), so the cost of
- * starting a loop matters as much as the loop: the workers are persistent, they spin briefly
- * between loops (the next matmul usually follows within microseconds) and only then park, and the
- * calling thread takes pieces too. Pieces are claimed from one atomic counter, so a thread that
- * the OS delays (other processes on the same cores) simply claims fewer of them.
+ * <p>A decode step runs about a hundred short parallel loops (one per matmul), so starting and
+ * joining a loop must cost microseconds. The workers are persistent and spin briefly between loops
+ * (the next matmul usually follows at once) before parking; the calling thread works too. Pieces
+ * are claimed from one counter tagged with the loop's number, and the caller waits for the pieces
+ * to be done, not for every worker to show up: on cores shared with other processes a descheduled
+ * worker simply takes no part, and one that wakes late cannot claim a piece of a later loop.
  */
 final class Parallel implements AutoCloseable {
 
@@ -21,18 +23,22 @@ final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** How long an idle worker polls for the next loop before parking. */
-    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** How long an idle thread polls before parking. */
+    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
     private final Thread[] workers;
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
-    private volatile long epoch;
+    /** (loop number << 32) | next unclaimed index of that loop. */
+    private final AtomicLong claims = new AtomicLong();
+    /** Indices of the current loop that are done. */
+    private final AtomicInteger done = new AtomicInteger();
+    private volatile Job job = new Job(0, null, 0, 1); // the current loop, read whole by a worker
     private volatile boolean closed;
-    private RangeBody body;    // published by the write of epoch
-    private int count;
-    private int grain;
+    private volatile Thread waiter;     // the caller, while parked waiting for the last pieces
     private volatile Throwable failure;
+
+    /** One parallel loop; a worker only claims pieces while {@link #claims} carries its number. */
+    private record Job(int number, RangeBody body, int count, int grain) {
+    }
 
     Parallel(int threads) {
         if (threads < 1) {
@@ -49,7 +55,7 @@ final class Parallel implements AutoCloseable {
         return workers.length + 1;
     }
 
-    /** Runs {@code body} over {@code [0, count)} in pieces of at most {@code grain}, and waits. */
+    /** Runs {@code body} over {@code [0, count)} in pieces of at most {@code grain}, and waits. Not reentrant. */
     void forRange(int count, int grain, RangeBody body) {
         if (workers.length == 0 || count <= grain) {
             body.run(0, count);
@@ -58,24 +64,16 @@ final class Parallel implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        this.body = body;
-        this.count = count;
-        this.grain = Math.max(1, grain);
-        this.failure = null;
-        next.set(0);
-        running.set(workers.length);
-        epoch = epoch + 1; // publishes body/count/grain to the workers
+        Job j = new Job(job.number() + 1, body, count, Math.max(1, grain));
+        failure = null;
+        done.set(0);
+        claims.set((long) j.number() << 32);
+        job = j;
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        try {
-            claimPieces(body, count, this.grain);
-        } finally {
-            while (running.get() != 0) {
-                Thread.onSpinWait();
-            }
-            this.body = null;
-        }
+        runPieces(j);
+        awaitDone(count);
         Throwable t = failure;
         if (t instanceof RuntimeException e) {
             throw e;
@@ -84,17 +82,53 @@ final class Parallel implements AutoCloseable {
         }
     }
 
-    private void claimPieces(RangeBody body, int count, int grain) {
-        for (int from = next.getAndAdd(grain); from < count; from = next.getAndAdd(grain)) {
-            body.run(from, Math.min(count, from + grain));
+    /** Claims and runs pieces of {@code j} until none are left. */
+    private void runPieces(Job j) {
+        int count = j.count();
+        while (true) {
+            long c = claims.get();
+            int from = (int) c;
+            if ((int) (c >>> 32) != j.number() || from >= count) {
+                return;
+            }
+            if (!claims.compareAndSet(c, c + j.grain())) {
+                continue;
+            }
+            int to = Math.min(count, from + j.grain());
+            try {
+                j.body().run(from, to);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                if (done.addAndGet(to - from) == count) {
+                    Thread w = waiter;
+                    if (w != null) {
+                        LockSupport.unpark(w);
+                    }
+                }
+            }
+        }
+    }
+
+    private void awaitDone(int count) {
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (done.get() != count && System.nanoTime() < spinUntil) {
+            Thread.onSpinWait();
+        }
+        if (done.get() != count) {
+            waiter = Thread.currentThread();
+            while (done.get() != count) {
+                LockSupport.parkNanos(this, 100_000);
+            }
+            waiter = null;
         }
     }
 
     private void work() {
-        long seen = 0;
+        int seen = 0;
         while (true) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (epoch == seen && !closed) {
+            while (job.number() == seen && !closed) {
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                 } else {
@@ -104,15 +138,9 @@ final class Parallel implements AutoCloseable {
             if (closed) {
                 return;
             }
-            seen = epoch;
-            try {
-                claimPieces(body, count, grain);
-            } catch (Throwable t) {
-                failure = t;
-                next.set(Integer.MAX_VALUE / 2); // stop the others claiming more
-            } finally {
-                running.decrementAndGet();
-            }
+            Job j = job;
+            seen = j.number();
+            runPieces(j);
         }
     }
 

@@ -12,26 +12,34 @@ final class VectorKernels {
     }
 
     /**
-     * The lanes of v added in lane order. Unlike {@code reduceLanes(ADD)}, whose order is unspecified
-     * and differs between the interpreter and compiled code, this gives the same bits every time:
-     * a sequence's logits must not change with the JIT's progress or its batch neighbours.
+     * The lanes of v added in lane order, through {@code lanes} (scratch of at least {@code F.length()}).
+     * {@code reduceLanes(ADD)} leaves the order unspecified: the interpreter adds lane by lane, compiled
+     * code a tree, so its bits change as the JIT warms up; these do not. A sequence's logits must not
+     * change with the JIT's progress or its batch neighbours (seeded sampling depends on it).
+     * (Reducing with {@code slice} would also be fixed-order but allocates a vector per call.)
      */
-    static float sum(FloatVector v) {
-        float s = v.lane(0);
+    static float sum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float s = lanes[0];
         for (int i = 1; i < F.length(); i++) {
-            s += v.lane(i);
+            s += lanes[i];
         }
         return s;
     }
 
+    /** Scratch for {@link #sum}. */
+    static float[] lanes() {
+        return new float[F.length()];
+    }
+
     /** Σ a[aOff + i] · b[bOff + i] for i < len. */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int len) {
+    static float dot(float[] a, int aOff, float[] b, int bOff, int len, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int upper = F.loopBound(len); i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = sum(acc);
+        float sum = sum(acc, lanes);
         for (; i < len; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -54,7 +62,8 @@ final class VectorKernels {
      * out[outOff + t · outStride] = w[0, len) · x[t · len, (t + 1) · len) for t in [tFrom, tTo): one
      * weight row against many activation rows, loading each weight vector once per four rows.
      */
-    static void dotRows(float[] w, float[] x, int len, int tFrom, int tTo, float[] out, int outOff, int outStride) {
+    static void dotRows(float[] w, float[] x, int len, int tFrom, int tTo, float[] out, int outOff, int outStride,
+                        float[] lanes) {
         int upper = F.loopBound(len);
         int t = tFrom;
         for (; t + 4 <= tTo; t += 4) {
@@ -71,8 +80,8 @@ final class VectorKernels {
                 a2 = FloatVector.fromArray(F, x, x2 + k).fma(wv, a2);
                 a3 = FloatVector.fromArray(F, x, x3 + k).fma(wv, a3);
             }
-            float s0 = sum(a0), s1 = sum(a1);
-            float s2 = sum(a2), s3 = sum(a3);
+            float s0 = sum(a0, lanes), s1 = sum(a1, lanes);
+            float s2 = sum(a2, lanes), s3 = sum(a3, lanes);
             for (; k < len; k++) {
                 s0 += w[k] * x[x0 + k];
                 s1 += w[k] * x[x1 + k];
@@ -85,7 +94,7 @@ final class VectorKernels {
             out[outOff + (t + 3) * outStride] = s3;
         }
         for (; t < tTo; t++) {
-            out[outOff + t * outStride] = dot(w, 0, x, t * len, len);
+            out[outOff + t * outStride] = dot(w, 0, x, t * len, len, lanes);
         }
     }
 }

@@ -37,11 +37,12 @@ sealed interface WeightMatrix permits Bf16Matrix, F16Matrix, F32Matrix {
      */
     default void matmulRows(float[] x, int n, float[] out, int rowFrom, int rowTo) {
         float[] row = new float[cols()];
+        float[] lanes = VectorKernels.lanes();
         for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
             int t1 = Math.min(n, t0 + TOKEN_BLOCK);
             for (int r = rowFrom; r < rowTo; r++) {
                 readRow(r, row, 0);
-                VectorKernels.dotRows(row, x, cols(), t0, t1, out, r, rows());
+                VectorKernels.dotRows(row, x, cols(), t0, t1, out, r, rows(), lanes);
             }
         }
     }
