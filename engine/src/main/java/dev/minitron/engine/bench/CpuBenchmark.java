@@ -94,18 +94,23 @@ public final class CpuBenchmark {
                 + "|---|---|---|---|---|---|---|---|---|---|---|\n");
         try (CpuBackend backend = CpuBackend.load(checkpoint, threads)) {
             int maxBatch = java.util.Arrays.stream(batches).max().orElse(1);
-            int perSeq = Math.max(context + 64, prefill);
+            int perSeq = Math.max(context + 200, prefill);
             int blocksPerSeq = (perSeq + BLOCK_SIZE - 1) / BLOCK_SIZE;
             backend.allocateKvCache(Math.max(maxBatch, 1) * blocksPerSeq, BLOCK_SIZE);
             double batch1 = 0;
             for (int batch : batches) {
-                // Roughly a second of steps per measurement, at least 3, after 2 warm-up steps.
+                // Warm up until the JIT has compiled the kernels this batch size uses (at least 3
+                // steps and 3 s), then time about 3 s of steps, at least 5.
                 Decode d = new Decode(batch, context, blocksPerSeq, c.vocabSize());
-                backend.forward(d.next());
-                long w0 = System.nanoTime();
-                backend.forward(d.next());
-                double guess = (System.nanoTime() - w0) / 1e9;
+                long warmStart = System.nanoTime();
+                double guess = Double.MAX_VALUE;
+                for (int i = 0; i < 3 || (i < 150 && System.nanoTime() - warmStart < 3_000_000_000L); i++) {
+                    long w0 = System.nanoTime();
+                    backend.forward(d.next());
+                    guess = Math.min(guess, (System.nanoTime() - w0) / 1e9);
+                }
                 int steps = (int) Math.clamp(Math.round(3.0 / guess), 5, 48);
+                d = new Decode(batch, context, blocksPerSeq, c.vocabSize()); // timed steps start at `context` again
                 double[] times = new double[steps];
                 for (int i = 0; i < steps; i++) {
                     long t0 = System.nanoTime();
@@ -119,7 +124,7 @@ public final class CpuBenchmark {
                 if (batch == 1) {
                     batch1 = tokensPerSecond;
                 }
-                int meanContext = context + 2 + steps / 2;
+                int meanContext = context + steps / 2;
                 double bound = (weightBytes + (double) batch * meanContext * kvBytesPerToken) / bandwidth; // seconds per step
                 s.append(String.format(Locale.ROOT, "| decode | %d | %d | %d | %.1f | %.1f | %.2f | %s | %.2f | %.0f%% | %.0f%% |%n",
                         batch, context, steps, median * 1e3, best * 1e3, tokensPerSecond,
@@ -130,7 +135,7 @@ public final class CpuBenchmark {
                 ForwardBatch p = prefillBatch(prefill, blocksPerSeq, c.vocabSize());
                 backend.forward(p);
                 double best = Double.MAX_VALUE;
-                for (int rep = 0; rep < 2; rep++) {
+                for (int rep = 0; rep < 3; rep++) {
                     long t0 = System.nanoTime();
                     backend.forward(p);
                     best = Math.min(best, (System.nanoTime() - t0) / 1e9);
