@@ -114,11 +114,16 @@ record Bf16Matrix(String name, MemorySegment data, int rows, int cols) implement
             a2 = odd(w2).fma(xo, even(w2).fma(xe, a2));
             a3 = odd(w3).fma(xo, even(w3).fma(xe, a3));
         }
+        // Stored before any call: a vector passed to a method that is not inlined would be boxed.
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
         int o = t * rows;
-        out[o + r0] = finish(VectorKernels.sum(a0, lanes), r0, xp, x0);
-        out[o + r1] = finish(VectorKernels.sum(a1, lanes), r1, xp, x0);
-        out[o + r2] = finish(VectorKernels.sum(a2, lanes), r2, xp, x0);
-        out[o + r3] = finish(VectorKernels.sum(a3, lanes), r3, xp, x0);
+        out[o + r0] = finish(VectorKernels.sumLanes(lanes, 0), r0, xp, x0);
+        out[o + r1] = finish(VectorKernels.sumLanes(lanes, L), r1, xp, x0);
+        out[o + r2] = finish(VectorKernels.sumLanes(lanes, 2 * L), r2, xp, x0);
+        out[o + r3] = finish(VectorKernels.sumLanes(lanes, 3 * L), r3, xp, x0);
     }
 
     private void rows2x4(float[] xp, int t, float[] out, int r0, int r1, float[] lanes) {
@@ -145,15 +150,20 @@ record Bf16Matrix(String name, MemorySegment data, int rows, int cols) implement
             a12 = wo.fma(o2, we.fma(e2, a12));
             a13 = wo.fma(o3, we.fma(e3, a13));
         }
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, L);
+        a02.intoArray(lanes, 2 * L);
+        a03.intoArray(lanes, 3 * L);
+        a10.intoArray(lanes, 4 * L);
+        a11.intoArray(lanes, 5 * L);
+        a12.intoArray(lanes, 6 * L);
+        a13.intoArray(lanes, 7 * L);
         int o = t * rows;
-        out[o + r0] = finish(VectorKernels.sum(a00, lanes), r0, xp, x0);
-        out[o + rows + r0] = finish(VectorKernels.sum(a01, lanes), r0, xp, x1);
-        out[o + 2 * rows + r0] = finish(VectorKernels.sum(a02, lanes), r0, xp, x2);
-        out[o + 3 * rows + r0] = finish(VectorKernels.sum(a03, lanes), r0, xp, x3);
-        out[o + r1] = finish(VectorKernels.sum(a10, lanes), r1, xp, x0);
-        out[o + rows + r1] = finish(VectorKernels.sum(a11, lanes), r1, xp, x1);
-        out[o + 2 * rows + r1] = finish(VectorKernels.sum(a12, lanes), r1, xp, x2);
-        out[o + 3 * rows + r1] = finish(VectorKernels.sum(a13, lanes), r1, xp, x3);
+        for (int j = 0; j < 4; j++) {
+            int xj = x0 + j * cols;
+            out[o + j * rows + r0] = finish(VectorKernels.sumLanes(lanes, j * L), r0, xp, xj);
+            out[o + j * rows + r1] = finish(VectorKernels.sumLanes(lanes, (4 + j) * L), r1, xp, xj);
+        }
     }
 
     @Override

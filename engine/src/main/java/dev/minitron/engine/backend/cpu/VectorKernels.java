@@ -20,16 +20,21 @@ final class VectorKernels {
      */
     static float sum(FloatVector v, float[] lanes) {
         v.intoArray(lanes, 0);
-        float s = lanes[0];
+        return sumLanes(lanes, 0);
+    }
+
+    /** lanes[off] + lanes[off + 1] + … over one vector's worth, in that order (see {@link #sum}). */
+    static float sumLanes(float[] lanes, int off) {
+        float s = lanes[off];
         for (int i = 1; i < F.length(); i++) {
-            s += lanes[i];
+            s += lanes[off + i];
         }
         return s;
     }
 
-    /** Scratch for {@link #sum}. */
+    /** Scratch for {@link #sum}: room for 8 vectors, so a kernel can store all its accumulators at once. */
     static float[] lanes() {
-        return new float[F.length()];
+        return new float[8 * F.length()];
     }
 
     /** Σ a[aOff + i] · b[bOff + i] for i < len. */
