@@ -24,10 +24,16 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>java --add-modules jdk.incubator.vector -cp … dev.minitron.engine.bench.EngineBenchmark
  *     [--model DIR] [--max-tokens 64] [--batches 1,8,32] [--threads N] [--out FILE]</pre>
+ *
+ * With {@code --models 100m,1b} it runs {@link CpuBenchmark} instead.
  */
 public final class EngineBenchmark {
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--models")) {
+            CpuBenchmark.main(args); // the backend against the memory roofline, on generated 100M/1B models
+            return;
+        }
         Path model = null;
         int maxTokens = 64;
         int threads = Runtime.getRuntime().availableProcessors();

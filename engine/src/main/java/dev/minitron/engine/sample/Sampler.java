@@ -1,12 +1,12 @@
 package dev.minitron.engine.sample;
 
-import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
  * Picks the next token from one sequence's logits, in vLLM's order: penalties, then greedy argmax
  * or temperature → top-k → top-p → min-p → a draw from the sequence's own generator. Works in place
- * on the logits row it is given (the row belongs to this step only).
+ * on the logits row it is given (the row belongs to this step only) and allocates nothing
+ * vocabulary-sized: top-k/top-p sort only the {@link Candidates} that can survive, not the vocabulary.
  */
 public final class Sampler {
 
@@ -62,47 +62,59 @@ public final class Sampler {
     }
 
     private static int draw(float[] logits, SamplingParams params, RandomGenerator rng) {
-        float[] probs = Softmax.probabilities(logits, (float) params.temperature());
+        float[] probs = Softmax.probabilitiesInPlace(logits, (float) params.temperature());
         boolean filter = params.topK() > 0 || params.topP() < 1;
         if (!filter) {
             return drawMinP(probs, params.minP(), rng);
         }
-        long[] order = sortedDescending(probs, params.topK());
-        int keep = order.length;
+        Candidates c = Candidates.select(probs, params.topK(), params.topP(), params.minP());
+        long[] order = c.sorted();   // ascending: the most likely token is last
+        int top = c.size() - 1;
+        if (top < 0) {
+            return argmax(probs);
+        }
+        int keep = c.size();
+        if (params.topK() > 0) {
+            keep = Math.min(keep, params.topK());
+        }
         if (params.topP() < 1) {
             // top-p applies to the distribution left after top-k, renormalized (vLLM's order).
             double mass = 0;
-            for (long o : order) {
-                mass += probabilityOf(o);
+            if (params.topK() > 0 && params.topK() < probs.length) {
+                for (int i = 0; i < keep; i++) {
+                    mass += probabilityOf(order[top - i]);
+                }
+            } else {
+                mass = c.totalMass();
             }
             double cumulative = 0;
-            for (int i = 0; i < order.length; i++) {
-                cumulative += probabilityOf(order[i]);
+            for (int i = 0; i < keep; i++) {
+                cumulative += probabilityOf(order[top - i]);
                 if (cumulative >= params.topP() * mass) {
                     keep = i + 1;
                     break;
                 }
             }
         }
-        float maxProb = probabilityOf(order[0]);
+        float maxProb = probabilityOf(order[top]);
         double threshold = params.minP() * maxProb;
         double total = 0;
         int kept = 0;
-        for (int i = 0; i < keep && probabilityOf(order[i]) >= threshold; i++) {
-            total += probabilityOf(order[i]);
+        for (int i = 0; i < keep && probabilityOf(order[top - i]) >= threshold; i++) {
+            total += probabilityOf(order[top - i]);
             kept++;
         }
         if (kept == 0 || !(total > 0)) {
-            return indexOf(order[0]);
+            return indexOf(order[top]);
         }
         double u = rng.nextDouble() * total;
         for (int i = 0; i < kept; i++) {
-            u -= probabilityOf(order[i]);
+            u -= probabilityOf(order[top - i]);
             if (u < 0) {
-                return indexOf(order[i]);
+                return indexOf(order[top - i]);
             }
         }
-        return indexOf(order[kept - 1]);
+        return indexOf(order[top - kept + 1]);
     }
 
     private static int drawMinP(float[] probs, double minP, RandomGenerator rng) {
@@ -132,25 +144,6 @@ public final class Sampler {
             }
         }
         return last;
-    }
-
-    /**
-     * Token indices by falling probability, packed as (probability bits << 32 | index): a
-     * non-negative float's bits order like the float, so one primitive sort does it. With
-     * {@code topK > 0} only the k most likely survive.
-     */
-    static long[] sortedDescending(float[] probs, int topK) {
-        long[] packed = new long[probs.length];
-        for (int i = 0; i < probs.length; i++) {
-            packed[i] = ((long) Float.floatToRawIntBits(probs[i]) << 32) | i;
-        }
-        Arrays.sort(packed);
-        int n = topK > 0 ? Math.min(topK, packed.length) : packed.length;
-        long[] result = new long[n];
-        for (int i = 0; i < n; i++) {
-            result[i] = packed[packed.length - 1 - i];
-        }
-        return result;
     }
 
     static float probabilityOf(long packed) {

@@ -6,13 +6,13 @@ final class Softmax {
     private Softmax() {
     }
 
-    /** softmax(logits / temperature) into a new array. */
-    static float[] probabilities(float[] logits, float temperature) {
+    /** softmax(logits / temperature), written over {@code logits}, which it returns. */
+    static float[] probabilitiesInPlace(float[] logits, float temperature) {
         float max = Float.NEGATIVE_INFINITY;
         for (float l : logits) {
             max = Math.max(max, l);
         }
-        float[] probs = new float[logits.length];
+        float[] probs = logits;
         double sum = 0;
         for (int i = 0; i < logits.length; i++) {
             float e = (float) Math.exp((logits[i] - max) / temperature);

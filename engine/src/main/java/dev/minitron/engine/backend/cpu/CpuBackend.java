@@ -105,9 +105,10 @@ public final class CpuBackend implements Backend {
 
     private float[] attention(LayerWeights w, int layer, float[] x, Rope.Angles angles, ForwardBatch batch, int[] seqOfToken) {
         int n = batch.numTokens();
-        float[] q = matmul.apply(w.qProj(), x, n); // [n, heads, headDim]
-        float[] k = matmul.apply(w.kProj(), x, n); // [n, kvHeads, headDim]
-        float[] v = matmul.apply(w.vProj(), x, n); // [n, kvHeads, headDim]
+        float[][] qkv = matmul.apply(w.qkvProj(), x, n);
+        float[] q = qkv[0]; // [n, heads, headDim]
+        float[] k = qkv[1]; // [n, kvHeads, headDim]
+        float[] v = qkv[2]; // [n, kvHeads, headDim]
         rope.apply(q, n, config.numAttentionHeads(), config.headDim(), angles);
         rope.apply(k, n, config.numKeyValueHeads(), config.headDim(), angles);
         cache.write(layer, k, v, batch.slotMapping());

@@ -10,4 +10,9 @@ record LayerWeights(
         LayerNorm1P postAttentionLayernorm,
         WeightMatrix upProj,             // [intermediate, hidden]
         WeightMatrix downProj) {         // [hidden, intermediate]
+
+    /** q, k and v: one parallel matmul over the same normalised input. */
+    WeightMatrix[] qkvProj() {
+        return new WeightMatrix[] {qProj, kProj, vProj};
+    }
 }

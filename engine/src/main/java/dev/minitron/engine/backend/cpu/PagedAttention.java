@@ -43,18 +43,19 @@ final class PagedAttention {
         int pairs = n * heads;
         parallel.forRange(pairs, parallel.grain(pairs, 4, 64), (from, to) -> {
             float[] scores = new float[contextCapacity];
+            float[] lanes = VectorKernels.lanes();
             for (int pair = from; pair < to; pair++) {
                 int t = pair / heads;
                 int h = pair % heads;
                 int seq = seqOfToken[t];
-                attendOne(q, t, h, batch.positions()[t], batch.blockTables()[seq], cache, layer, scores, out);
+                attendOne(q, t, h, batch.positions()[t], batch.blockTables()[seq], cache, layer, scores, lanes, out);
             }
         });
         return out;
     }
 
     private void attendOne(float[] q, int t, int h, int position, int[] blockTable, PagedKvCache cache, int layer,
-                           float[] scores, float[] out) {
+                           float[] scores, float[] lanes, float[] out) {
         float[] keys = cache.keys(layer);
         float[] values = cache.values(layer);
         int qOff = t * qSize + h * headDim;
@@ -63,7 +64,7 @@ final class PagedAttention {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < context; j++) {
             int slot = cache.slot(blockTable, j);
-            float s = VectorKernels.dot(q, qOff, keys, slot * kvSize + kvOff, headDim) * scale;
+            float s = VectorKernels.dot(q, qOff, keys, slot * kvSize + kvOff, headDim, lanes) * scale;
             scores[j] = s;
             max = Math.max(max, s);
         }

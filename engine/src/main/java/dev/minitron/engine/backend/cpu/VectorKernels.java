@@ -1,7 +1,6 @@
 package dev.minitron.engine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API kernels over float arrays: the dot products under attention and the F16/F32 weights. */
@@ -12,14 +11,40 @@ final class VectorKernels {
     private VectorKernels() {
     }
 
+    /**
+     * The lanes of v added in lane order, through {@code lanes} (scratch of at least {@code F.length()}).
+     * {@code reduceLanes(ADD)} leaves the order unspecified: the interpreter adds lane by lane, compiled
+     * code a tree, so its bits change as the JIT warms up; these do not. A sequence's logits must not
+     * change with the JIT's progress or its batch neighbours (seeded sampling depends on it).
+     * (Reducing with {@code slice} would also be fixed-order but allocates a vector per call.)
+     */
+    static float sum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        return sumLanes(lanes, 0);
+    }
+
+    /** lanes[off] + lanes[off + 1] + … over one vector's worth, in that order (see {@link #sum}). */
+    static float sumLanes(float[] lanes, int off) {
+        float s = lanes[off];
+        for (int i = 1; i < F.length(); i++) {
+            s += lanes[off + i];
+        }
+        return s;
+    }
+
+    /** Scratch for {@link #sum}: room for 8 vectors, so a kernel can store all its accumulators at once. */
+    static float[] lanes() {
+        return new float[8 * F.length()];
+    }
+
     /** Σ a[aOff + i] · b[bOff + i] for i < len. */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int len) {
+    static float dot(float[] a, int aOff, float[] b, int bOff, int len, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int upper = F.loopBound(len); i < upper; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc, lanes);
         for (; i < len; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -42,7 +67,8 @@ final class VectorKernels {
      * out[outOff + t · outStride] = w[0, len) · x[t · len, (t + 1) · len) for t in [tFrom, tTo): one
      * weight row against many activation rows, loading each weight vector once per four rows.
      */
-    static void dotRows(float[] w, float[] x, int len, int tFrom, int tTo, float[] out, int outOff, int outStride) {
+    static void dotRows(float[] w, float[] x, int len, int tFrom, int tTo, float[] out, int outOff, int outStride,
+                        float[] lanes) {
         int upper = F.loopBound(len);
         int t = tFrom;
         for (; t + 4 <= tTo; t += 4) {
@@ -59,8 +85,8 @@ final class VectorKernels {
                 a2 = FloatVector.fromArray(F, x, x2 + k).fma(wv, a2);
                 a3 = FloatVector.fromArray(F, x, x3 + k).fma(wv, a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = sum(a0, lanes), s1 = sum(a1, lanes);
+            float s2 = sum(a2, lanes), s3 = sum(a3, lanes);
             for (; k < len; k++) {
                 s0 += w[k] * x[x0 + k];
                 s1 += w[k] * x[x1 + k];
@@ -73,7 +99,7 @@ final class VectorKernels {
             out[outOff + (t + 3) * outStride] = s3;
         }
         for (; t < tTo; t++) {
-            out[outOff + t * outStride] = dot(w, 0, x, t * len, len);
+            out[outOff + t * outStride] = dot(w, 0, x, t * len, len, lanes);
         }
     }
 }

@@ -22,18 +22,27 @@ sealed interface WeightMatrix permits Bf16Matrix, F16Matrix, F32Matrix {
     int cols();
 
     /**
+     * The activations {@code x [n, cols]} rearranged the way {@link #matmulRows} reads them; once per
+     * matmul, not per task. The identity unless a format's kernel wants another layout.
+     */
+    default float[] packInput(float[] x, int n) {
+        return x;
+    }
+
+    /**
      * {@code out[t, r] = Σ_k x[t, k] · W[r, k]} for {@code t < n} and {@code r} in
-     * {@code [rowFrom, rowTo)}; x is {@code [n, cols]}, out is {@code [n, rows]}. Every weight row is
+     * {@code [rowFrom, rowTo)}; x is {@code [n, cols]} as {@link #packInput} returned it, out is {@code [n, rows]}. Every weight row is
      * read from memory once for all n tokens. The default widens each row into a scratch array with
      * {@link #readRow} and dots it there; formats with a fused kernel override it.
      */
     default void matmulRows(float[] x, int n, float[] out, int rowFrom, int rowTo) {
         float[] row = new float[cols()];
+        float[] lanes = VectorKernels.lanes();
         for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
             int t1 = Math.min(n, t0 + TOKEN_BLOCK);
             for (int r = rowFrom; r < rowTo; r++) {
                 readRow(r, row, 0);
-                VectorKernels.dotRows(row, x, cols(), t0, t1, out, r, rows());
+                VectorKernels.dotRows(row, x, cols(), t0, t1, out, r, rows(), lanes);
             }
         }
     }
