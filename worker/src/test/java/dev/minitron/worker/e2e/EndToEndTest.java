@@ -60,6 +60,9 @@ class EndToEndTest {
     @TestHTTPResource("/q/health/live")
     URI live;
 
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
+
     private KafkaProducer<String, byte[]> producer;
     private OutputCollector outputs;
 
@@ -214,6 +217,17 @@ class EndToEndTest {
             assertThat(response.statusCode()).as(uri.toString()).isEqualTo(200);
             assertThat(response.body()).contains("\"status\": \"UP\"");
         }
+    }
+
+    /** The path and port the Helm chart's ServiceMonitor scrapes. */
+    @Test
+    void metricsEndpointServesPrometheusText() throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(metrics).header("Accept", "text/plain").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        assertThat(response.body()).contains("# TYPE jvm_memory_used_bytes gauge");
     }
 
     @Test
@@ -372,6 +386,9 @@ class EndToEndTest {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "minitron-workers");
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // With "latest" a partition the group never committed would be positioned lazily, at the first
+        // poll after the prompts below were sent, and the member would never see them.
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return new KafkaConsumer<>(p);
