@@ -1,9 +1,11 @@
 package dev.minitron.worker.kafka;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -45,20 +47,52 @@ public final class AttemptJournal {
 
     private AttemptJournal() {}
 
-    /** Runs from single offsets (offset → attempt, done), joining neighbours that agree. */
-    public static List<Run> runsOf(SortedMap<Long, Integer> attempts, java.util.Set<Long> done) {
+    /**
+     * Runs from single offsets: {@code started} (offset → attempt) and {@code done} (answered). An
+     * answered offset that was never started (an error event, a skip) fits any attempt, so it joins
+     * the answered run next to it instead of cutting it in two; alone it reads as attempt 1.
+     */
+    public static List<Run> runsOf(SortedMap<Long, Integer> started, SortedSet<Long> done) {
         List<Run> runs = new ArrayList<>();
+        Iterator<Map.Entry<Long, Integer>> is = started.entrySet().iterator();
+        Iterator<Long> id = done.iterator();
+        Map.Entry<Long, Integer> es = is.hasNext() ? is.next() : null;
+        Long ed = id.hasNext() ? id.next() : null;
         Run open = null;
-        for (Map.Entry<Long, Integer> e : attempts.entrySet()) {
-            long o = e.getKey();
-            boolean d = done.contains(o);
-            if (open != null && open.to() == o && open.attempt() == e.getValue() && open.done() == d) {
+        boolean openAnyAttempt = false;   // the open run holds only never-started answered offsets
+        while (es != null || ed != null) {
+            long o;
+            Integer attempt;
+            boolean d;
+            if (ed == null || (es != null && es.getKey() < ed)) {
+                o = es.getKey();
+                attempt = es.getValue();
+                d = false;
+                es = is.hasNext() ? is.next() : null;
+            } else if (es == null || ed < es.getKey()) {
+                o = ed;
+                attempt = null;
+                d = true;
+                ed = id.hasNext() ? id.next() : null;
+            } else {
+                o = ed;
+                attempt = es.getValue();
+                d = true;
+                es = is.hasNext() ? is.next() : null;
+                ed = id.hasNext() ? id.next() : null;
+            }
+            boolean adjacent = open != null && open.to() == o && open.done() == d;
+            if (attempt == null && adjacent) {
                 open = new Run(open.from(), o + 1, open.attempt(), d);
+            } else if (attempt != null && adjacent && (open.attempt() == attempt || (openAnyAttempt && d))) {
+                open = new Run(open.from(), o + 1, attempt, d);
+                openAnyAttempt = false;
             } else {
                 if (open != null) {
                     runs.add(open);
                 }
-                open = new Run(o, o + 1, e.getValue(), d);
+                open = new Run(o, o + 1, attempt == null ? 1 : attempt, d);
+                openAnyAttempt = attempt == null;
             }
         }
         if (open != null) {

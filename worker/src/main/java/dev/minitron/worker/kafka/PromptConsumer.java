@@ -163,6 +163,10 @@ public class PromptConsumer {
 
     private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        if (tracker.span(tp, r.offset()) > config.consumer().maxUncommittedSpan()) {
+            handBack(c, tp, r.offset(), 0);   // a slow prompt holds the watermark: wait for it
+            return;
+        }
         AttemptJournal.Run prior = tracker.prior(tp, r.offset());
         if (prior != null && prior.done()) {
             skipAnswered(tp, r.offset());   // an earlier owner's answer was acknowledged; only its commit was lost
@@ -374,7 +378,8 @@ public class PromptConsumer {
         List<TopicPartition> resume = new ArrayList<>();
         for (var e : paused.entrySet()) {
             int limit = e.getValue() == 0 ? Math.max(1, max * 3 / 4) : max;
-            if (inFlight.size() < limit && capacity.admits(stats, notStarted.get(), reservedBlocks.get(), e.getValue())) {
+            if (inFlight.size() < limit && !spanFull(e.getKey())
+                    && capacity.admits(stats, notStarted.get(), reservedBlocks.get(), e.getValue())) {
                 resume.add(e.getKey());
             }
         }
@@ -382,6 +387,11 @@ public class PromptConsumer {
             c.resume(resume);
             resume.forEach(paused::remove);
         }
+    }
+
+    /** Whether the partition's next record would pass {@code max-uncommitted-span} above its watermark. */
+    private boolean spanFull(TopicPartition tp) {
+        return tracker.uncommittedSpan(tp) >= config.consumer().maxUncommittedSpan();
     }
 
     /** Shutdown: stop fetching, let in-flight requests finish within the grace period, give the rest back. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.minitron.worker.kafka.AttemptJournal.Run;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +40,7 @@ class AttemptJournalTest {
                     done.add(o);
                 }
             }
-            var runs = AttemptJournal.runsOf(attempts, done);
+            var runs = AttemptJournal.runsOf(attempts, new java.util.TreeSet<>(done));
             var decoded = AttemptJournal.decode(base, AttemptJournal.encode(base, runs, 100_000));
             for (long o = base; o < base + 300; o++) {
                 Run r = AttemptJournal.find(decoded, o);
@@ -63,7 +62,7 @@ class AttemptJournalTest {
         for (long o = 0; o < 20_000; o += 1 + random.nextInt(3)) {
             attempts.put(o, 1 + random.nextInt(5));
         }
-        var runs = AttemptJournal.runsOf(attempts, Set.of());
+        var runs = AttemptJournal.runsOf(attempts, new java.util.TreeSet<>());
         String full = AttemptJournal.encode(0, runs, Integer.MAX_VALUE);
         assertThat(full.length()).isGreaterThan(4000);
 
