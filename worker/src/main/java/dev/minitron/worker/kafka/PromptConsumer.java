@@ -107,6 +107,16 @@ public class PromptConsumer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        revokeAllForShutdown();
+    }
+
+    /**
+     * After the poll loop ended (or its join timed out, e.g. blocked in a broker call): every request
+     * still here is revoked before the engine is closed, so the engine's abort-all at close is never
+     * published as a {@code cancelled} completion. Their offsets are not committed: redelivered.
+     */
+    void revokeAllForShutdown() {
+        inFlight.values().forEach(InFlight::revoke);
     }
 
     /** Whether the consumer has joined its group at least once (so Kafka is reachable). */
@@ -397,9 +407,12 @@ public class PromptConsumer {
     /** Shutdown: stop fetching, let in-flight requests finish within the grace period, give the rest back. */
     private void drain(KafkaConsumer<byte[], byte[]> c) {
         c.pause(c.assignment());
+        // Requests the engine refused to queue are never started by drain: give them back now
+        // (redelivered) instead of waiting the whole grace period for them.
+        int givenBack = releaseRetries();   // their offsets stay pending in the tracker: never answered here
         long deadline = System.nanoTime() + config.worker().shutdownGrace().toNanos();
         // Wait for generations and for error events still waiting for the broker's acknowledgement.
-        while ((!inFlight.isEmpty() || tracker.numPending() > 0) && engine.stats().alive()
+        while ((!inFlight.isEmpty() || tracker.numPending() > givenBack) && engine.stats().alive()
                 && System.nanoTime() < deadline) {
             c.poll(Duration.ofMillis(50));   // keeps the group membership alive while paused
             takeAnswers();
@@ -412,6 +425,19 @@ public class PromptConsumer {
         }
         commitSync(c, c.assignment());
         LOG.info("prompt consumer drained and committed");
+    }
+
+    /** Revokes every request waiting in {@code retry} (never handed to the engine), forgets it, returns how many. */
+    private int releaseRetries() {
+        int n = retry.size();
+        for (Start st : retry) {
+            InFlight r = st.request();
+            r.revoke();
+            inFlight.remove(r.id(), r);
+            release(r);
+        }
+        retry.clear();
+        return n;
     }
 
     private void revoke(Collection<InFlight> requests) {
