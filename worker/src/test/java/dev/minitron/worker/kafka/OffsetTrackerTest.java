@@ -152,7 +152,7 @@ class OffsetTrackerTest {
         t.ack(P0, 1, g);
         var commit = t.takeCommittable().get(P0);
         assertThat(commit.offset()).isZero();
-        assertThat(commit.metadata()).isEqualTo("j1:1!");
+        assertThat(commit.metadata()).isEqualTo("j2:0:1!");
         t.ack(P0, 0, g);
         assertThat(t.takeCommittable().get(P0).metadata()).isEmpty();
     }
