@@ -66,6 +66,9 @@ public class PromptConsumer {
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();   // by prompt id
     /** Partitions this worker paused, with the KV blocks their next record needs (0: waiting for the count). */
     private final Map<TopicPartition, Integer> paused = new HashMap<>();
+    /** Assigned partitions whose committed offset and journal could not be read yet: paused until they are. */
+    private final Set<TopicPartition> journalUnread = new HashSet<>();   // poll thread only
+    private long nextJournalReadNanos;
     private volatile boolean running;
     private volatile boolean joined;
     private final AtomicLong admissions = new AtomicLong();
@@ -156,8 +159,14 @@ public class PromptConsumer {
                 }
                 var records = c.poll(config.consumer().pollTimeout());
                 takeAnswers();   // first: a record polled now may repeat an id answered meanwhile
+                readUnreadJournals(c);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    if (!paused.containsKey(new TopicPartition(r.topic(), r.partition()))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (journalUnread.contains(tp)) {
+                        if (!paused.containsKey(tp)) {
+                            handBack(c, tp, r.offset(), 0);   // not before its journal is read
+                        }
+                    } else if (!paused.containsKey(tp)) {
                         handle(c, r);
                     }
                 }
@@ -387,6 +396,9 @@ public class PromptConsumer {
         var stats = engine.stats();
         List<TopicPartition> resume = new ArrayList<>();
         for (var e : paused.entrySet()) {
+            if (journalUnread.contains(e.getKey())) {
+                continue;
+            }
             int limit = e.getValue() == 0 ? Math.max(1, max * 3 / 4) : max;
             if (inFlight.size() < limit && !spanFull(e.getKey())
                     && capacity.admits(stats, notStarted.get(), reservedBlocks.get(), e.getValue())) {
@@ -455,7 +467,33 @@ public class PromptConsumer {
         });
     }
 
+    /**
+     * Tries again (at most every 5 s) to read the committed offsets of partitions whose read failed
+     * at assignment; resumes them once read. Without the journal a redelivered prompt would restart
+     * at attempt 1 and an answered one would be answered again.
+     */
+    private void readUnreadJournals(KafkaConsumer<byte[], byte[]> c) {
+        if (journalUnread.isEmpty() || System.nanoTime() - nextJournalReadNanos < 0) {
+            return;
+        }
+        journalUnread.retainAll(c.assignment());
+        if (journalUnread.isEmpty()) {
+            return;
+        }
+        try {
+            var committed = c.committed(Set.copyOf(journalUnread), Duration.ofSeconds(2));
+            journalUnread.forEach(tp -> tracker.assigned(tp, committed.get(tp)));
+            c.resume(journalUnread.stream().filter(tp -> !paused.containsKey(tp)).toList());
+            LOG.infof("read the attempt journal of %s; resumed", journalUnread);
+            journalUnread.clear();
+        } catch (KafkaException e) {
+            nextJournalReadNanos = System.nanoTime() + 5_000_000_000L;
+            LOG.warnf("still cannot read the attempt journal of %s (kept paused): %s", journalUnread, e.toString());
+        }
+    }
+
     private void forget(Collection<TopicPartition> partitions) {
+        journalUnread.removeAll(partitions);
         revoke(inFlight.values().stream().filter(r -> partitions.contains(r.partition())).toList());
         partitions.forEach(tracker::remove);
         paused.keySet().removeAll(partitions);
@@ -468,12 +506,17 @@ public class PromptConsumer {
             if (partitions.isEmpty()) {
                 return;
             }
-            Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+            Map<TopicPartition, OffsetAndMetadata> committed;
             try {
                 committed = consumer.committed(Set.copyOf(partitions), Duration.ofSeconds(10));
             } catch (KafkaException e) {
-                LOG.warnf("could not read the attempt journal of %s (redelivered prompts may repeat an attempt"
-                        + " number): %s", partitions, e.toString());
+                // Without the journal, attempts would restart at 1 and answered prompts be answered again.
+                LOG.warnf("could not read the attempt journal of %s: they stay paused until it can be read: %s",
+                        partitions, e.toString());
+                consumer.pause(partitions);
+                journalUnread.addAll(partitions);
+                nextJournalReadNanos = System.nanoTime() + 1_000_000_000L;
+                return;
             }
             for (TopicPartition tp : partitions) {
                 tracker.assigned(tp, committed.get(tp));
