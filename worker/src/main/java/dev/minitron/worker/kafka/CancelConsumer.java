@@ -52,6 +52,7 @@ public class CancelConsumer {
     private volatile boolean running;
     private volatile boolean reading;
     private volatile Thread thread;
+    private volatile KafkaConsumer<byte[], byte[]> current;
 
     @Inject
     public CancelConsumer(WorkerConfig config, KafkaSettings settings, CancelRegistry registry, PromptConsumer prompts) {
@@ -90,8 +91,15 @@ public class CancelConsumer {
     void stop() throws InterruptedException {
         running = false;
         Thread t = thread;
+        KafkaConsumer<byte[], byte[]> c = current;
+        if (c != null) {
+            try {
+                c.wakeup();   // ends a blocking call; the client is closed by its own thread
+            } catch (RuntimeException closedMeanwhile) {
+                // nothing to wake
+            }
+        }
         if (t != null) {
-            t.interrupt();   // ends a backoff sleep; the Kafka client is closed by its own thread
             t.join(5_000);
         }
     }
@@ -114,6 +122,7 @@ public class CancelConsumer {
             // partitionsFor answers from the metadata cache: refresh it as often as partitions are looked for
             p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) Math.min(Integer.MAX_VALUE, refresh.toMillis()));
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+                current = c;
                 readUntilStopped(c);
             } catch (RuntimeException e) {
                 if (reading) {
@@ -125,16 +134,24 @@ public class CancelConsumer {
                 }
                 LOG.warnf("the cancel reader failed, retrying in %d ms (cancels are not applied meanwhile): %s",
                         backoff, e.toString());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException stop) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+                sleepWhileRunning(backoff);
                 backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
             }
         }
+        current = null;
         reading = false;
+    }
+
+    private void sleepWhileRunning(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000;
+        try {
+            while (running && System.nanoTime() < end) {
+                Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
     }
 
     private void readUntilStopped(KafkaConsumer<byte[], byte[]> c) {
@@ -159,12 +176,7 @@ public class CancelConsumer {
                 nextRefresh = now + (assigned.isEmpty() ? Math.min(refresh.toNanos(), 1_000_000_000L) : refresh.toNanos());
             }
             if (assigned.isEmpty()) {
-                try {
-                    Thread.sleep(pollTimeout.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+                sleepWhileRunning(pollTimeout.toMillis());
                 continue;
             }
             var polled = c.poll(pollTimeout);
