@@ -129,6 +129,14 @@ public interface WorkerConfig {
         /** The longest attempt journal a commit carries; keep under the broker's offset.metadata.max.bytes. */
         @WithDefault("4000")
         int attemptJournalMaxBytes();
+
+        /**
+         * A partition is paused while taking its next record would put it more than this many offsets
+         * above its committed watermark (a slow prompt holds the watermark back): this bounds the
+         * per-partition offset state and the attempt journal, whatever the in-flight cap.
+         */
+        @WithDefault("10000")
+        int maxUncommittedSpan();
     }
 
     interface Worker {

@@ -1,5 +1,6 @@
 package dev.minitron.worker.health;
 
+import dev.minitron.worker.kafka.CancelConsumer;
 import dev.minitron.worker.kafka.PromptConsumer;
 import dev.minitron.worker.kafka.ResultPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,7 +9,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
 /**
- * Not live when the poll loop died or the broker refused a terminal record after all retries: a
+ * Not live when the poll loop or the cancel reader died, or the broker refused a terminal record after all retries: a
  * restart is then the way to get the uncommitted prompts answered (they are redelivered).
  */
 @Liveness
@@ -17,9 +18,11 @@ public class KafkaLiveness implements HealthCheck {
 
     private final PromptConsumer consumer;
     private final ResultPublisher publisher;
+    private final CancelConsumer cancels;
 
-    public KafkaLiveness(PromptConsumer consumer, ResultPublisher publisher) {
+    public KafkaLiveness(PromptConsumer consumer, ResultPublisher publisher, CancelConsumer cancels) {
         this.consumer = consumer;
+        this.cancels = cancels;
         this.publisher = publisher;
     }
 
@@ -27,8 +30,10 @@ public class KafkaLiveness implements HealthCheck {
     public HealthCheckResponse call() {
         long failed = publisher.failedTerminalSends();
         return HealthCheckResponse.named("kafka-loop")
-                .status(consumer.pollLoopAlive() && failed == 0)
+                .status(consumer.pollLoopAlive() && cancels.alive() && failed == 0)
                 .withData("poll_loop_alive", consumer.pollLoopAlive())
+                .withData("cancel_reader_alive", cancels.alive())
+                .withData("cancel_reader_reading", cancels.reading())
                 .withData("failed_terminal_sends", failed)
                 .build();
     }

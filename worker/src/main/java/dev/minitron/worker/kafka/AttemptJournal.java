@@ -1,9 +1,11 @@
 package dev.minitron.worker.kafka;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -12,11 +14,19 @@ import java.util.TreeSet;
  * worker cannot see what a dead worker started; the committed offset is the one place every owner of
  * the partition reads on assignment, and it is written anyway, so the journal costs no extra topic.
  *
- * <p>The encoding is short text: {@code j1:} then runs separated by commas, each
- * {@code gap[+length][@attempt][!]} in base 36, where {@code gap} counts from the end of the
- * previous run (the first from the watermark), {@code length} defaults to 1, {@code attempt} to 1,
- * and {@code !} marks offsets whose answer was already acknowledged. Example: watermark 100,
- * offsets 100–102 started once, 105 answered on its second attempt: {@code j1:0+3,2@2!}.
+ * <p>The encoding is short text: {@code j2:}, the watermark it was written with, {@code :}, then
+ * runs separated by commas, each {@code gap[+length][@attempt][!]}, all numbers in base 36, where
+ * {@code gap} counts from the end of the previous run (the first from the watermark),
+ * {@code length} defaults to 1, {@code attempt} to 1, and {@code !} marks offsets whose answer was
+ * already acknowledged. Example: watermark 100 ({@code 2s}), offsets 100–102 started once, 105
+ * answered on its second attempt: {@code j2:2s:0+3,2@2!}.
+ *
+ * <p>The runs are relative to the watermark, so the journal is only read when the committed offset
+ * is still the one it was written with: a tool that moves the committed offset and keeps its
+ * metadata (an offset reset, MirrorMaker 2's offset sync) would otherwise shift "answered" marks onto
+ * other records, which would then be skipped unanswered. A mismatch reads as "nothing started", and
+ * so does the unanchored {@code j1:} format of earlier versions (attempts restart at 1 once, at the
+ * upgrade).
  *
  * <p>The broker refuses metadata longer than {@code offset.metadata.max.bytes} (4096 by default), so
  * an encoding over {@code maxChars} is coarsened: neighbouring runs are merged, the merged run taking
@@ -41,24 +51,56 @@ public final class AttemptJournal {
 
     /** The broker's default {@code offset.metadata.max.bytes} less a margin. */
     public static final int DEFAULT_MAX_CHARS = 4000;
-    private static final String PREFIX = "j1:";
+    private static final String PREFIX = "j2:";
 
     private AttemptJournal() {}
 
-    /** Runs from single offsets (offset → attempt, done), joining neighbours that agree. */
-    public static List<Run> runsOf(SortedMap<Long, Integer> attempts, java.util.Set<Long> done) {
+    /**
+     * Runs from single offsets: {@code started} (offset → attempt) and {@code done} (answered). An
+     * answered offset that was never started (an error event, a skip) fits any attempt, so it joins
+     * the answered run next to it instead of cutting it in two; alone it reads as attempt 1.
+     */
+    public static List<Run> runsOf(SortedMap<Long, Integer> started, SortedSet<Long> done) {
         List<Run> runs = new ArrayList<>();
+        Iterator<Map.Entry<Long, Integer>> is = started.entrySet().iterator();
+        Iterator<Long> id = done.iterator();
+        Map.Entry<Long, Integer> es = is.hasNext() ? is.next() : null;
+        Long ed = id.hasNext() ? id.next() : null;
         Run open = null;
-        for (Map.Entry<Long, Integer> e : attempts.entrySet()) {
-            long o = e.getKey();
-            boolean d = done.contains(o);
-            if (open != null && open.to() == o && open.attempt() == e.getValue() && open.done() == d) {
+        boolean openAnyAttempt = false;   // the open run holds only never-started answered offsets
+        while (es != null || ed != null) {
+            long o;
+            Integer attempt;
+            boolean d;
+            if (ed == null || (es != null && es.getKey() < ed)) {
+                o = es.getKey();
+                attempt = es.getValue();
+                d = false;
+                es = is.hasNext() ? is.next() : null;
+            } else if (es == null || ed < es.getKey()) {
+                o = ed;
+                attempt = null;
+                d = true;
+                ed = id.hasNext() ? id.next() : null;
+            } else {
+                o = ed;
+                attempt = es.getValue();
+                d = true;
+                es = is.hasNext() ? is.next() : null;
+                ed = id.hasNext() ? id.next() : null;
+            }
+            boolean adjacent = open != null && open.to() == o && open.done() == d;
+            if (attempt == null && adjacent) {
                 open = new Run(open.from(), o + 1, open.attempt(), d);
+            } else if (attempt != null && adjacent && (open.attempt() == attempt || (openAnyAttempt && d))) {
+                open = new Run(open.from(), o + 1, attempt, d);
+                openAnyAttempt = false;
             } else {
                 if (open != null) {
                     runs.add(open);
                 }
-                open = new Run(o, o + 1, e.getValue(), d);
+                open = new Run(o, o + 1, attempt == null ? 1 : attempt, d);
+                openAnyAttempt = attempt == null;
             }
         }
         if (open != null) {
@@ -166,12 +208,14 @@ public final class AttemptJournal {
         if (runs.isEmpty()) {
             return "";
         }
-        StringBuilder sb = new StringBuilder(PREFIX);
+        StringBuilder sb = new StringBuilder(PREFIX).append(Long.toString(watermark, 36)).append(':');
         long end = watermark;
+        boolean first = true;
         for (Run r : runs) {
-            if (sb.length() > PREFIX.length()) {
+            if (!first) {
                 sb.append(',');
             }
+            first = false;
             sb.append(Long.toString(r.from() - end, 36));
             if (r.to() - r.from() != 1) {
                 sb.append('+').append(Long.toString(r.to() - r.from(), 36));
@@ -189,17 +233,25 @@ public final class AttemptJournal {
 
     /**
      * Reads the journal committed with {@code watermark}. Metadata this worker did not write (empty,
-     * another tool's, corrupt) reads as "nothing started": attempts restart at 1, which is what a
-     * worker without the journal would do.
+     * another tool's, corrupt, {@code j1:}) or written with another watermark (the committed offset
+     * was moved under it) reads as "nothing started": attempts restart at 1, which is what a worker
+     * without the journal would do.
      */
     public static List<Run> decode(long watermark, String metadata) {
-        if (metadata == null || !metadata.startsWith(PREFIX) || metadata.length() == PREFIX.length()) {
+        if (metadata == null || !metadata.startsWith(PREFIX)) {
+            return List.of();
+        }
+        int colon = metadata.indexOf(':', PREFIX.length());
+        if (colon < 0 || colon == metadata.length() - 1) {
             return List.of();
         }
         List<Run> runs = new ArrayList<>();
         long end = watermark;
         try {
-            for (String part : metadata.substring(PREFIX.length()).split(",")) {
+            if (Long.parseLong(metadata.substring(PREFIX.length(), colon), 36) != watermark) {
+                return List.of();   // not written for this committed offset: the runs would land elsewhere
+            }
+            for (String part : metadata.substring(colon + 1).split(",")) {
                 boolean done = part.endsWith("!");
                 String p = done ? part.substring(0, part.length() - 1) : part;
                 int attempt = 1;

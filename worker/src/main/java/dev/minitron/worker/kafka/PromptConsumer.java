@@ -66,6 +66,9 @@ public class PromptConsumer {
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();   // by prompt id
     /** Partitions this worker paused, with the KV blocks their next record needs (0: waiting for the count). */
     private final Map<TopicPartition, Integer> paused = new HashMap<>();
+    /** Assigned partitions whose committed offset and journal could not be read yet: paused until they are. */
+    private final Set<TopicPartition> journalUnread = new HashSet<>();   // poll thread only
+    private long nextJournalReadNanos;
     private volatile boolean running;
     private volatile boolean joined;
     private final AtomicLong admissions = new AtomicLong();
@@ -107,6 +110,16 @@ public class PromptConsumer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        revokeAllForShutdown();
+    }
+
+    /**
+     * After the poll loop ended (or its join timed out, e.g. blocked in a broker call): every request
+     * still here is revoked before the engine is closed, so the engine's abort-all at close is never
+     * published as a {@code cancelled} completion. Their offsets are not committed: redelivered.
+     */
+    void revokeAllForShutdown() {
+        inFlight.values().forEach(InFlight::revoke);
     }
 
     /** Whether the consumer has joined its group at least once (so Kafka is reachable). */
@@ -146,8 +159,14 @@ public class PromptConsumer {
                 }
                 var records = c.poll(config.consumer().pollTimeout());
                 takeAnswers();   // first: a record polled now may repeat an id answered meanwhile
+                readUnreadJournals(c);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    if (!paused.containsKey(new TopicPartition(r.topic(), r.partition()))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (journalUnread.contains(tp)) {
+                        if (!paused.containsKey(tp)) {
+                            handBack(c, tp, r.offset(), 0);   // not before its journal is read
+                        }
+                    } else if (!paused.containsKey(tp)) {
                         handle(c, r);
                     }
                 }
@@ -163,6 +182,10 @@ public class PromptConsumer {
 
     private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        if (tracker.span(tp, r.offset()) > config.consumer().maxUncommittedSpan()) {
+            handBack(c, tp, r.offset(), 0);   // a slow prompt holds the watermark: wait for it
+            return;
+        }
         AttemptJournal.Run prior = tracker.prior(tp, r.offset());
         if (prior != null && prior.done()) {
             skipAnswered(tp, r.offset());   // an earlier owner's answer was acknowledged; only its commit was lost
@@ -373,8 +396,12 @@ public class PromptConsumer {
         var stats = engine.stats();
         List<TopicPartition> resume = new ArrayList<>();
         for (var e : paused.entrySet()) {
+            if (journalUnread.contains(e.getKey())) {
+                continue;
+            }
             int limit = e.getValue() == 0 ? Math.max(1, max * 3 / 4) : max;
-            if (inFlight.size() < limit && capacity.admits(stats, notStarted.get(), reservedBlocks.get(), e.getValue())) {
+            if (inFlight.size() < limit && !spanFull(e.getKey())
+                    && capacity.admits(stats, notStarted.get(), reservedBlocks.get(), e.getValue())) {
                 resume.add(e.getKey());
             }
         }
@@ -384,12 +411,20 @@ public class PromptConsumer {
         }
     }
 
+    /** Whether the partition's next record would pass {@code max-uncommitted-span} above its watermark. */
+    private boolean spanFull(TopicPartition tp) {
+        return tracker.uncommittedSpan(tp) >= config.consumer().maxUncommittedSpan();
+    }
+
     /** Shutdown: stop fetching, let in-flight requests finish within the grace period, give the rest back. */
     private void drain(KafkaConsumer<byte[], byte[]> c) {
         c.pause(c.assignment());
+        // Requests the engine refused to queue are never started by drain: give them back now
+        // (redelivered) instead of waiting the whole grace period for them.
+        int givenBack = releaseRetries();   // their offsets stay pending in the tracker: never answered here
         long deadline = System.nanoTime() + config.worker().shutdownGrace().toNanos();
         // Wait for generations and for error events still waiting for the broker's acknowledgement.
-        while ((!inFlight.isEmpty() || tracker.numPending() > 0) && engine.stats().alive()
+        while ((!inFlight.isEmpty() || tracker.numPending() > givenBack) && engine.stats().alive()
                 && System.nanoTime() < deadline) {
             c.poll(Duration.ofMillis(50));   // keeps the group membership alive while paused
             takeAnswers();
@@ -402,6 +437,19 @@ public class PromptConsumer {
         }
         commitSync(c, c.assignment());
         LOG.info("prompt consumer drained and committed");
+    }
+
+    /** Revokes every request waiting in {@code retry} (never handed to the engine), forgets it, returns how many. */
+    private int releaseRetries() {
+        int n = retry.size();
+        for (Start st : retry) {
+            InFlight r = st.request();
+            r.revoke();
+            inFlight.remove(r.id(), r);
+            release(r);
+        }
+        retry.clear();
+        return n;
     }
 
     private void revoke(Collection<InFlight> requests) {
@@ -419,7 +467,33 @@ public class PromptConsumer {
         });
     }
 
+    /**
+     * Tries again (at most every 5 s) to read the committed offsets of partitions whose read failed
+     * at assignment; resumes them once read. Without the journal a redelivered prompt would restart
+     * at attempt 1 and an answered one would be answered again.
+     */
+    private void readUnreadJournals(KafkaConsumer<byte[], byte[]> c) {
+        if (journalUnread.isEmpty() || System.nanoTime() - nextJournalReadNanos < 0) {
+            return;
+        }
+        journalUnread.retainAll(c.assignment());
+        if (journalUnread.isEmpty()) {
+            return;
+        }
+        try {
+            var committed = c.committed(Set.copyOf(journalUnread), Duration.ofSeconds(2));
+            journalUnread.forEach(tp -> tracker.assigned(tp, committed.get(tp)));
+            c.resume(journalUnread.stream().filter(tp -> !paused.containsKey(tp)).toList());
+            LOG.infof("read the attempt journal of %s; resumed", journalUnread);
+            journalUnread.clear();
+        } catch (KafkaException e) {
+            nextJournalReadNanos = System.nanoTime() + 5_000_000_000L;
+            LOG.warnf("still cannot read the attempt journal of %s (kept paused): %s", journalUnread, e.toString());
+        }
+    }
+
     private void forget(Collection<TopicPartition> partitions) {
+        journalUnread.removeAll(partitions);
         revoke(inFlight.values().stream().filter(r -> partitions.contains(r.partition())).toList());
         partitions.forEach(tracker::remove);
         paused.keySet().removeAll(partitions);
@@ -432,12 +506,17 @@ public class PromptConsumer {
             if (partitions.isEmpty()) {
                 return;
             }
-            Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+            Map<TopicPartition, OffsetAndMetadata> committed;
             try {
                 committed = consumer.committed(Set.copyOf(partitions), Duration.ofSeconds(10));
             } catch (KafkaException e) {
-                LOG.warnf("could not read the attempt journal of %s (redelivered prompts may repeat an attempt"
-                        + " number): %s", partitions, e.toString());
+                // Without the journal, attempts would restart at 1 and answered prompts be answered again.
+                LOG.warnf("could not read the attempt journal of %s: they stay paused until it can be read: %s",
+                        partitions, e.toString());
+                consumer.pause(partitions);
+                journalUnread.addAll(partitions);
+                nextJournalReadNanos = System.nanoTime() + 1_000_000_000L;
+                return;
             }
             for (TopicPartition tp : partitions) {
                 tracker.assigned(tp, committed.get(tp));

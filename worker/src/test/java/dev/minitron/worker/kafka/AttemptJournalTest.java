@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.minitron.worker.kafka.AttemptJournal.Run;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +14,7 @@ class AttemptJournalTest {
     void encodesRunsRelativeToTheWatermark() {
         var runs = List.of(new Run(100, 103, 1, false), new Run(105, 106, 2, true));
         String text = AttemptJournal.encode(100, runs, 4000);
-        assertThat(text).isEqualTo("j1:0+3,2@2!");
+        assertThat(text).isEqualTo("j2:2s:0+3,2@2!");
         assertThat(AttemptJournal.decode(100, text)).isEqualTo(runs);
     }
 
@@ -41,7 +40,7 @@ class AttemptJournalTest {
                     done.add(o);
                 }
             }
-            var runs = AttemptJournal.runsOf(attempts, done);
+            var runs = AttemptJournal.runsOf(attempts, new java.util.TreeSet<>(done));
             var decoded = AttemptJournal.decode(base, AttemptJournal.encode(base, runs, 100_000));
             for (long o = base; o < base + 300; o++) {
                 Run r = AttemptJournal.find(decoded, o);
@@ -63,7 +62,7 @@ class AttemptJournalTest {
         for (long o = 0; o < 20_000; o += 1 + random.nextInt(3)) {
             attempts.put(o, 1 + random.nextInt(5));
         }
-        var runs = AttemptJournal.runsOf(attempts, Set.of());
+        var runs = AttemptJournal.runsOf(attempts, new java.util.TreeSet<>());
         String full = AttemptJournal.encode(0, runs, Integer.MAX_VALUE);
         assertThat(full.length()).isGreaterThan(4000);
 
@@ -86,9 +85,13 @@ class AttemptJournalTest {
         assertThat(AttemptJournal.decode(5, null)).isEmpty();
         assertThat(AttemptJournal.decode(5, "")).isEmpty();
         assertThat(AttemptJournal.decode(5, "committed by kafka-consumer-groups")).isEmpty();
-        assertThat(AttemptJournal.decode(5, "j1:zz@-3")).isEmpty();
-        assertThat(AttemptJournal.decode(5, "j1:0+0")).isEmpty();
-        assertThat(AttemptJournal.decode(5, "j1:,")).isEmpty();
+        assertThat(AttemptJournal.decode(5, "j2:5:zz@-3")).isEmpty();
+        assertThat(AttemptJournal.decode(5, "j2:5:0+0")).isEmpty();
+        assertThat(AttemptJournal.decode(5, "j2:5:,")).isEmpty();
+        assertThat(AttemptJournal.decode(5, "j2:5:")).isEmpty();
+        assertThat(AttemptJournal.decode(5, "j2:5")).isEmpty();
+        assertThat(AttemptJournal.decode(5, "j2::0")).isEmpty();
+        assertThat(AttemptJournal.decode(5, "j1:0+3!")).isEmpty();   // the unanchored format of earlier versions
     }
 
     @Test
@@ -98,5 +101,22 @@ class AttemptJournalTest {
         assertThat(AttemptJournal.union(earlier, mine)).containsExactly(
                 new Run(10, 12, 2, false), new Run(12, 13, 3, false), new Run(13, 20, 2, false),
                 new Run(20, 22, 1, true));
+    }
+
+    @Test
+    void aJournalIsIgnoredWhenTheCommittedOffsetWasMovedUnderIt() {
+        var runs = List.of(new Run(100, 103, 1, true), new Run(105, 106, 2, false));
+        String text = AttemptJournal.encode(100, runs, 4000);
+        assertThat(AttemptJournal.decode(100, text)).isEqualTo(runs);
+        // kafka-consumer-groups --reset-offsets or MirrorMaker 2 moved the offset and kept the metadata:
+        // the "answered" marks would land on other records, which would be skipped unanswered.
+        assertThat(AttemptJournal.decode(101, text)).isEmpty();
+        assertThat(AttemptJournal.decode(90, text)).isEmpty();
+
+        OffsetTracker t = new OffsetTracker();
+        var p = new org.apache.kafka.common.TopicPartition("minitron.prompts", 0);
+        t.assigned(p, new org.apache.kafka.clients.consumer.OffsetAndMetadata(97, text));
+        assertThat(t.prior(p, 100)).isNull();
+        assertThat(t.nextAttempt(p, 100)).isEqualTo(1);
     }
 }

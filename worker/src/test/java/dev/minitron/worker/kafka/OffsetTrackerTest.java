@@ -142,7 +142,7 @@ class OffsetTrackerTest {
 
     @Test
     void aStartOrAnAnswerAboveTheWatermarkMakesTheJournalCommittableAgain() {
-        OffsetTracker t = new OffsetTracker();
+        OffsetTracker t = new OffsetTracker(4000, 0, System::nanoTime);   // no rate limit
         long g = t.track(P0, 0);
         t.track(P0, 1);
         t.takeCommittable();
@@ -152,7 +152,7 @@ class OffsetTrackerTest {
         t.ack(P0, 1, g);
         var commit = t.takeCommittable().get(P0);
         assertThat(commit.offset()).isZero();
-        assertThat(commit.metadata()).isEqualTo("j1:1!");
+        assertThat(commit.metadata()).isEqualTo("j2:0:1!");
         t.ack(P0, 0, g);
         assertThat(t.takeCommittable().get(P0).metadata()).isEmpty();
     }
@@ -165,5 +165,72 @@ class OffsetTrackerTest {
         t.untrackLast(P0, 0);
         t.track(P0, 0);
         assertThat(t.metadata(P0)).isEmpty();
+    }
+
+    @Test
+    void answersWithoutTheEngineAreMarkedDoneAndDoNotCutTheJournal() {
+        OffsetTracker t = new OffsetTracker();
+        t.assigned(P0, null);
+        long g = 0;
+        for (long o = 0; o < 3_000; o++) {
+            g = t.track(P0, o);
+            if (o % 3 != 2) {
+                t.started(P0, o, 1);   // every third record is rejected: an error event, never started
+            }
+        }
+        for (long o = 1; o < 3_000; o++) {
+            t.ack(P0, o, g);           // all answered but the slow one at the watermark
+        }
+        var commit = t.watermarks(List.of(P0)).get(P0);
+        assertThat(commit.offset()).isZero();
+        assertThat(commit.metadata()).endsWith(":0,0+2bb!");   // two runs: 0 unanswered, 1..2999 answered
+
+        OffsetTracker next = new OffsetTracker();
+        next.assigned(P0, commit);
+        assertThat(next.prior(P0, 0).done()).isFalse();
+        for (long o = 1; o < 3_000; o++) {
+            assertThat(next.prior(P0, o).done()).as("offset %d", o).isTrue();
+        }
+    }
+
+    @Test
+    void aJournalOnlyChangeIsOfferedAtMostOncePerInterval() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
+        OffsetTracker t = new OffsetTracker(4000, 100_000_000L, now::get);
+        long g = t.track(P0, 0);
+        t.track(P0, 1);
+        t.track(P0, 2);
+        assertThat(t.takeCommittable()).containsOnlyKeys(P0);
+        t.ack(P0, 2, g);
+        assertThat(t.takeCommittable()).isEmpty();            // only the journal changed, 0 ms ago
+        now.addAndGet(99_000_000L);
+        assertThat(t.takeCommittable()).isEmpty();
+        now.addAndGet(1_000_000L);
+        assertThat(t.takeCommittable().get(P0).metadata()).endsWith(":2!");
+        t.ack(P0, 1, g);
+        assertThat(t.takeCommittable()).isEmpty();
+        t.started(P0, 0, 1);                                  // new work: the synchronous commit is exact
+        assertThat(t.watermarks(List.of(P0)).get(P0).metadata()).endsWith(":0,0+2!");
+        t.ack(P0, 0, g);                                      // the watermark moved: offered at once
+        assertThat(t.takeCommittable().get(P0).offset()).isEqualTo(3);
+    }
+
+    @Test
+    void theSpanAboveTheWatermarkIsMeasured() {
+        OffsetTracker t = new OffsetTracker();
+        assertThat(t.uncommittedSpan(P0)).isZero();
+        assertThat(t.span(P0, 5)).isZero();
+        long g = 0;
+        for (long o = 0; o < 10; o++) {
+            g = t.track(P0, o);
+        }
+        for (long o = 1; o < 10; o++) {
+            t.ack(P0, o, g);
+        }
+        assertThat(t.uncommittedSpan(P0)).isEqualTo(10);
+        assertThat(t.span(P0, 10)).isEqualTo(11);
+        t.ack(P0, 0, g);
+        assertThat(t.uncommittedSpan(P0)).isZero();
+        assertThat(t.numPending()).isZero();
     }
 }
