@@ -207,8 +207,10 @@ public class CancelConsumer {
         long from = System.currentTimeMillis() - window.toMillis();
         Map<TopicPartition, Long> query = new HashMap<>();
         partitions.forEach(tp -> query.put(tp, from));
-        var found = c.offsetsForTimes(query);
+        // The ends first: a cancel written between the two lookups then lies at or after the end
+        // taken here and is read, instead of being skipped by an end taken after it.
         var ends = c.endOffsets(partitions);
+        var found = c.offsetsForTimes(query);
         for (TopicPartition tp : partitions) {
             var at = found.get(tp);
             long offset = at != null ? at.offset() : ends.get(tp);
