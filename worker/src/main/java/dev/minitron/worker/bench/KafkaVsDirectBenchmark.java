@@ -57,7 +57,10 @@ final class KafkaVsDirectBenchmark {
 
         try (BenchFleet fleet = BenchFleet.start(4)) {
             // 1. Straight into the engine, in this JVM, while the broker idles.
-            int threads = Runtime.getRuntime().availableProcessors();
+            // Both paths get the same engine threads. Fewer than the cores leaves the rest to the Kafka
+            // side, as on a GPU worker, where the model's arithmetic does not compete with the clients.
+            int threads = Integer.parseInt(opts.getOrDefault("engine-threads",
+                    Integer.toString(Runtime.getRuntime().availableProcessors())));
             double directSeconds;
             List<Double> directTtft;
             double directCpu;
@@ -75,7 +78,8 @@ final class KafkaVsDirectBenchmark {
             System.out.printf("direct: %d prompts in %.2f s%n", prompts, directSeconds);
 
             // 2. Through Kafka: one worker process with default settings.
-            var worker = fleet.startWorker("bench-worker", Map.of(), List.of("-Xmx512m"));
+            var worker = fleet.startWorker("bench-worker", Map.of("minitron.engine.threads", Integer.toString(threads)),
+                    List.of("-Xmx512m"));
             double kafkaSeconds;
             Map<String, Double> cpuByThread;
             List<Double> kafkaTtft;
@@ -104,7 +108,7 @@ final class KafkaVsDirectBenchmark {
             double directRate = prompts / directSeconds;
             double kafkaRate = prompts / kafkaSeconds;
             return """
-                    ### Kafka vs. direct — %d prompts of 16–64 tokens, max_tokens %d (greedy, ignore_eos, stream %s)
+                    ### Kafka vs. direct — %d prompts of 16–64 tokens, max_tokens %d (greedy, ignore_eos, stream %s), %d engine threads, %d warm-up prompts
 
                     | measure | direct (engine API, in-process) | through Kafka (one worker process) |
                     |---|---|---|
@@ -120,7 +124,7 @@ final class KafkaVsDirectBenchmark {
                     | of which Kafka client threads (poll, producer network, cancels) per prompt | | %.1f µs |
 
                     Worker threads' CPU during the Kafka run (from /proc, ≥ 0.05 s): %s.
-                    """.formatted(prompts, maxTokens, stream, directSeconds, kafkaSeconds, directRate, kafkaRate,
+                    """.formatted(prompts, maxTokens, stream, threads, warm.size(), directSeconds, kafkaSeconds, directRate, kafkaRate,
                     directRate * maxTokens, kafkaRate * maxTokens, 100 * kafkaRate / directRate, single.size(),
                     pct(directTtft, 50), pct(directTtft, 99), pct(kafkaTtft, 50), pct(kafkaTtft, 99),
                     pct(kafkaTtft, 50) - pct(directTtft, 50), pct(kafkaTtft, 99) - pct(directTtft, 99),
