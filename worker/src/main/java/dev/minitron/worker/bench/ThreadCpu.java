@@ -62,6 +62,6 @@ final class ThreadCpu {
 
     /** Whether a (grouped) thread name belongs to the engine: its loop and the CPU backend's pool. */
     static boolean isEngine(String group) {
-        return group.equals("minitron-engine") || group.startsWith("minitron-cpu-#") || group.startsWith("ForkJoinPool-#-");
+        return group.equals("minitron-engine") || group.startsWith("minitron-cpu-#");
     }
 }
