@@ -1,0 +1,41 @@
+package dev.minitron.engine.backend;
+
+import dev.minitron.engine.backend.cpu.CpuBackend;
+import dev.minitron.engine.backend.cuda.CudaBackend;
+import dev.minitron.engine.backend.cuda.CudaUnavailableException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Opens the backend a user asked for: {@code cpu}, {@code cuda}, or {@code auto} (CUDA when a usable
+ * GPU and its libraries are present, otherwise the CPU backend, with one log line saying why).
+ */
+public final class Backends {
+
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+    private Backends() {
+    }
+
+    /**
+     * @param device     {@code auto}, {@code cpu} or {@code cuda}
+     * @param cpuThreads threads for the CPU backend (0: every core)
+     */
+    public static Backend open(String device, Path checkpointDir, int cpuThreads) {
+        int threads = cpuThreads <= 0 ? Runtime.getRuntime().availableProcessors() : cpuThreads;
+        return switch (device.toLowerCase(Locale.ROOT)) {
+            case "cpu" -> CpuBackend.load(checkpointDir, threads);
+            case "cuda" -> CudaBackend.load(checkpointDir);
+            case "auto" -> {
+                try {
+                    yield CudaBackend.load(checkpointDir);
+                } catch (CudaUnavailableException e) {
+                    LOG.log(System.Logger.Level.INFO, "device auto: using the cpu backend ({0} threads): {1}",
+                            threads, e.getMessage());
+                    yield CpuBackend.load(checkpointDir, threads);
+                }
+            }
+            default -> throw new IllegalArgumentException("device must be auto, cpu or cuda, got \"" + device + "\"");
+        };
+    }
+}
