@@ -3,7 +3,10 @@ package dev.minitron.engine;
 import dev.minitron.engine.RequestOutput.Finished;
 import dev.minitron.engine.RequestOutput.TokenDelta;
 import dev.minitron.engine.backend.Backend;
+import dev.minitron.engine.backend.DeviceSampling;
 import dev.minitron.engine.backend.ForwardBatch;
+import dev.minitron.engine.backend.SampledTokens;
+import dev.minitron.engine.backend.SamplingRow;
 import dev.minitron.engine.kv.KvCacheManager;
 import dev.minitron.engine.output.OutputProcessor;
 import dev.minitron.engine.sample.Logprobs;
@@ -141,9 +144,15 @@ public final class EngineCore {
         }
         steps++;
         scheduledTokens += plan.totalTokens();
-        float[][] logits;
+        float[][] logits = null;
+        SampledTokens sampled = null;
         try {
-            logits = backend.forward(buildBatch(plan));
+            ForwardBatch batch = buildBatch(plan);
+            if (backend instanceof DeviceSampling device) {
+                sampled = device.forwardAndSample(batch, samplingRows(plan, batch.logitsIndices().length));
+            } else {
+                logits = backend.forward(batch);
+            }
             consecutiveFailures = 0;
         } catch (RuntimeException e) {
             consecutiveFailures++;
@@ -160,9 +169,14 @@ public final class EngineCore {
         for (int i = 0; i < plan.sequences().size(); i++) {
             Sequence seq = plan.sequences().get(i);
             if (seq.numComputedTokens() == seq.numTokens()) {
-                float[] seqLogits = logits[row++];
+                int r = row++;
                 try {
-                    sampleAndEmit(seq, seqLogits);
+                    if (sampled != null) {
+                        TokenLogprobs lp = sampled.logprobs() == null ? null : sampled.logprobs()[r];
+                        emitToken(seq, sampled.tokens()[r], lp == null ? null : List.of(lp));
+                    } else {
+                        sampleAndEmit(seq, logits[r]);
+                    }
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.ERROR, "sampling failed for one sequence; ending it", e);
                     if (seq.status() != dev.minitron.engine.sched.SequenceStatus.FINISHED) {
@@ -217,14 +231,39 @@ public final class EngineCore {
         }
     }
 
+    /**
+     * The sampling work of a device-sampling step, one row per sequence that samples, in the order
+     * of the batch's logits rows. Each row carries one uniform draw from the sequence's own
+     * generator, so a seeded request's tokens do not depend on its neighbours.
+     */
+    private SamplingRow[] samplingRows(SchedulerOutput plan, int numRows) {
+        SamplingRow[] rows = new SamplingRow[numRows];
+        int r = 0;
+        for (int i = 0; i < plan.sequences().size(); i++) {
+            if (plan.samples(i)) {
+                Sequence seq = plan.sequences().get(i);
+                rows[r++] = new SamplingRow(seq.params(), seq.rng().nextDouble(), seq.tokens(), seq.numPromptTokens(),
+                        seq.numTokens());
+            }
+        }
+        if (r != numRows) {
+            throw new IllegalStateException(r + " sampling sequences for " + numRows + " logits rows");
+        }
+        return rows;
+    }
+
     private void sampleAndEmit(Sequence seq, float[] row) {
         var params = seq.params();
         float[] raw = params.logprobs() != null ? row.clone() : null;
         int token = Sampler.sample(row, params, seq.tokens(), seq.numPromptTokens(), seq.numTokens(), seq.rng());
+        List<TokenLogprobs> logprobs = raw == null ? null : List.of(Logprobs.of(raw, token, params.logprobs()));
+        emitToken(seq, token, logprobs);
+    }
+
+    private void emitToken(Sequence seq, int token, List<TokenLogprobs> logprobs) {
         long now = System.nanoTime();
         seq.appendToken(token, now);
         generationTokens++;
-        List<TokenLogprobs> logprobs = raw == null ? null : List.of(Logprobs.of(raw, token, params.logprobs()));
         var step = seq.output().onToken(token, seq.numOutputTokens(), seq.numTokens());
         emit(seq.sink(), new TokenDelta(seq.requestId(), seq.nextDeltaSeq(), new int[] {token}, step.delta(), logprobs));
         if (step.finishReason() != null) {

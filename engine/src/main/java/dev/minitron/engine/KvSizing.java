@@ -54,7 +54,9 @@ public final class KvSizing {
     }
 
     static int numBlocks(Backend backend, EngineConfig config, int maxModelLen) {
-        return numBlocks(config.kvCacheBytes(), backend.kvBytesPerBlock(config.blockSize()), config.blockSize(),
+        long budget = backend.deviceKvBytes(config.gpuMemoryUtilization(), config.maxNumBatchedTokens(),
+                config.maxNumSeqs()).orElse(config.kvCacheBytes());
+        return numBlocks(budget, backend.kvBytesPerBlock(config.blockSize()), config.blockSize(),
                 config.maxNumSeqs(), maxModelLen);
     }
 

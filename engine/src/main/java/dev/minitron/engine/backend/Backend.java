@@ -17,6 +17,16 @@ public interface Backend extends AutoCloseable {
     /** Bytes one KV block of {@code blockSize} tokens takes across all layers, K and V. */
     long kvBytesPerBlock(int blockSize);
 
+    /**
+     * The KV budget on a device backend, vLLM's way: {@code gpuMemoryUtilization × total} minus what
+     * the weights and the step buffers for {@code maxNumBatchedTokens} tokens (allocated by this call,
+     * the profiling pass) already hold. Empty on the CPU, where the engine's {@code kvCacheBytes} is
+     * the budget. Called once, before {@link #allocateKvCache}.
+     */
+    default java.util.OptionalLong deviceKvBytes(double gpuMemoryUtilization, int maxNumBatchedTokens, int maxNumSeqs) {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Allocates the paged KV cache: [numBlocks, blockSize, kvHeads, headDim] per layer for K and V. */
     void allocateKvCache(int numBlocks, int blockSize);
 

@@ -29,7 +29,7 @@ public interface WorkerConfig {
     }
 
     interface Engine {
-        /** {@code cpu} (today) or {@code auto}. */
+        /** {@code auto} (CUDA when a usable GPU and its libraries are present, else CPU), {@code cpu} or {@code cuda}. */
         @WithDefault("auto")
         String device();
 
@@ -53,6 +53,10 @@ public interface WorkerConfig {
         /** CPU threads for the model; 0: all cores. */
         @WithDefault("0")
         int threads();
+
+        /** Fraction of GPU memory the engine may take (weights, activations, KV); cuda backend only. */
+        @WithDefault("0.9")
+        double gpuMemoryUtilization();
     }
 
     interface Topics {

@@ -3,7 +3,7 @@ package dev.minitron.worker.engine;
 import dev.minitron.engine.EngineConfig;
 import dev.minitron.engine.LlmEngine;
 import dev.minitron.engine.backend.Backend;
-import dev.minitron.engine.backend.cpu.CpuBackend;
+import dev.minitron.engine.backend.Backends;
 import dev.minitron.engine.tokenizer.Tokenizer;
 import dev.minitron.engine.tokenizer.Tokenizers;
 import dev.minitron.worker.config.WorkerConfig;
@@ -37,16 +37,11 @@ public class EngineHolder {
         this.modelName = config.model().name().orElse(dir.toAbsolutePath().normalize().getFileName().toString());
         long start = System.nanoTime();
         WorkerConfig.Engine e = config.engine();
-        if (!e.device().equals("cpu") && !e.device().equals("auto")) {
-            throw new IllegalStateException("minitron.engine.device=" + e.device() + " is not available in this build; use cpu or auto");
-        }
-        if (e.device().equals("auto")) {
-            LOG.info("device auto: using the CPU backend (this build has no CUDA backend yet)");
-        }
         Tokenizer tokenizer = Tokenizers.load(dir);
-        Backend backend = CpuBackend.load(dir, e.threads() == 0 ? Runtime.getRuntime().availableProcessors() : e.threads());
+        Backend backend = Backends.open(e.device(), dir, e.threads());
         EngineConfig engineConfig = new EngineConfig(e.maxNumSeqs(), e.maxNumBatchedTokens(), e.maxModelLen(),
-                e.blockSize(), e.kvCacheBytes(), Math.max(1, config.consumer().maxInFlight()));
+                e.blockSize(), e.kvCacheBytes(), Math.max(1, config.consumer().maxInFlight()))
+                .withGpuMemoryUtilization(e.gpuMemoryUtilization());
         this.engine = new LlmEngine(backend, tokenizer, engineConfig);
         LOG.infof("model %s loaded on %s in %d ms (max_model_len %d)", modelName, backend.name(),
                 (System.nanoTime() - start) / 1_000_000, engine.maxModelLen());

@@ -7,13 +7,13 @@ import dev.minitron.engine.io.DType;
  * head: pairs {@code (j, j + rotaryDim/2)}, {@code inv_freq[i] = theta^(−2i/rotaryDim)}. Angles
  * and cos/sin are fp32, then rounded to the activation dtype as Hugging Face does.
  */
-final class Rope {
+public final class Rope {
 
     private final int rotaryDim;
     private final float[] invFreq; // [rotaryDim / 2]
     private final DType dtype;
 
-    Rope(int rotaryDim, double theta, DType dtype) {
+    public Rope(int rotaryDim, double theta, DType dtype) {
         this.rotaryDim = rotaryDim;
         this.dtype = dtype;
         this.invFreq = new float[rotaryDim / 2];
@@ -24,10 +24,10 @@ final class Rope {
     }
 
     /** cos and sin of every token's angles, {@code [n, rotaryDim / 2]} each. */
-    record Angles(float[] cos, float[] sin) {
+    public record Angles(float[] cos, float[] sin) {
     }
 
-    Angles angles(int[] positions) {
+    public Angles angles(int[] positions) {
         int half = invFreq.length;
         float[] cos = new float[positions.length * half];
         float[] sin = new float[positions.length * half];

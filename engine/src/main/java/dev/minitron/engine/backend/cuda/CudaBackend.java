@@ -1,18 +1,141 @@
 package dev.minitron.engine.backend.cuda;
 
 import dev.minitron.engine.backend.Backend;
+import dev.minitron.engine.backend.DeviceSampling;
 import dev.minitron.engine.backend.ForwardBatch;
+import dev.minitron.engine.backend.SampledTokens;
+import dev.minitron.engine.backend.SamplingRow;
+import dev.minitron.engine.backend.cpu.Rope;
 import dev.minitron.engine.config.ModelConfig;
+import dev.minitron.engine.io.Checkpoint;
+import dev.minitron.engine.io.DType;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
 
-/** {@code NemotronForCausalLM} on one NVIDIA GPU. (Skeleton: being written.) */
-public final class CudaBackend implements Backend {
+/**
+ * {@code NemotronForCausalLM} on one NVIDIA GPU: bf16 (or the checkpoint's f16/f32) weights uploaded
+ * once, cuBLAS for the projections and lm_head (fp32 accumulation and outputs), our kernels
+ * ({@code engine/src/main/cuda}) for embedding, LayerNorm1P, partial RoPE fused with the paged KV
+ * write, paged attention and relu², and the sampler on the GPU. Decode steps replay a CUDA graph per
+ * batch bucket. Only the engine thread calls {@link #forward} / {@link #forwardAndSample}.
+ */
+public final class CudaBackend implements Backend, DeviceSampling {
 
-    private CudaBackend() {
+    private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
+
+    /** Context tokens one decode attention block covers; longer contexts are split and reduced. */
+    static final int DECODE_PARTITION = 512;
+    /** Query tokens one prefill attention block covers. */
+    static final int PREFILL_Q_TILE = 16;
+
+    private final CudaContext ctx;
+    private final Checkpoint checkpoint;
+    private final ModelConfig config;
+    private final DeviceWeights weights;
+    private final Cublas blas;
+    private final DType dtype;
+    private final int maxPositions;
+    private final int maxPartitions;
+    private final DeviceMemory cosTable;
+    private final DeviceMemory sinTable;
+    private final Kernel embed;
+    private final Kernel layernorm;
+    private final Kernel ropeKv;
+    private final Kernel relu2;
+    private final Kernel attnDecode;
+    private final Kernel attnReduce;
+    private final Kernel attnPrefill;
+    private final DeviceSampler sampler;
+    private final boolean useGraphs;
+    private final Map<Integer, CudaGraph> graphs = new HashMap<>();
+    private GraphBuckets buckets;
+    private StepBuffers buf;
+    private DeviceMemory[] kCache = new DeviceMemory[0];
+    private DeviceMemory[] vCache = new DeviceMemory[0];
+    private int numBlocks;
+    private int blockSize;
+    private int maxBlocksPerSeq;
+    private long graphReplays;
+    private long eagerSteps;
+
+    /** Options: which GPU, and whether decode steps use CUDA graphs. */
+    public record Options(int device, boolean cudaGraphs) {
+        public static Options defaults() {
+            return new Options(Integer.getInteger("minitron.cuda.device", 0),
+                    !Boolean.getBoolean("minitron.cuda.noGraphs"));
+        }
     }
 
+    private CudaBackend(CudaContext ctx, Checkpoint checkpoint, Options options) {
+        this.ctx = ctx;
+        this.checkpoint = checkpoint;
+        this.config = checkpoint.config();
+        this.useGraphs = options.cudaGraphs();
+        this.weights = DeviceWeights.upload(checkpoint);
+        this.dtype = weights.dtype;
+        String sfx = switch (dtype) {
+            case BF16 -> "_bf16";
+            case F16 -> "_f16";
+            case F32 -> "_f32";
+        };
+        String arch = ctx.arch();
+        CudaModules embedding = CudaModules.load("embedding", arch);
+        CudaModules norm = CudaModules.load("layernorm", arch);
+        CudaModules rope = CudaModules.load("rope_kv", arch);
+        CudaModules activation = CudaModules.load("activation", arch);
+        CudaModules attention = CudaModules.load("attention", arch);
+        CudaModules sampling = CudaModules.load("sampling", arch);
+        this.embed = embedding.kernel("embed" + sfx);
+        this.layernorm = norm.kernel("layernorm1p" + sfx);
+        this.ropeKv = rope.kernel("rope_kv_write" + sfx);
+        this.relu2 = activation.kernel("relu2" + sfx);
+        this.attnDecode = attention.kernel("paged_attention_decode" + sfx);
+        this.attnReduce = attention.kernel("paged_attention_reduce" + sfx);
+        this.attnPrefill = attention.kernel("paged_attention_prefill" + sfx);
+        this.sampler = new DeviceSampler(sampling.kernel("sample_rows"), config.vocabSize());
+        this.blas = new Cublas(ctx.stream(), dtype);
+        this.maxPositions = config.maxPositionEmbeddings();
+        this.maxPartitions = (maxPositions + DECODE_PARTITION - 1) / DECODE_PARTITION;
+        int[] positions = new int[maxPositions];
+        for (int i = 0; i < maxPositions; i++) {
+            positions[i] = i;
+        }
+        Rope.Angles angles = new Rope(config.rotaryDim(), config.ropeTheta(), dtype).angles(positions);
+        int half = config.rotaryDim() / 2;
+        this.cosTable = DeviceMemory.allocate((long) maxPositions * half * 4);
+        this.sinTable = DeviceMemory.allocate((long) maxPositions * half * 4);
+        cosTable.copyFrom(angles.cos(), angles.cos().length, 0);
+        sinTable.copyFrom(angles.sin(), angles.sin().length, 0);
+        LOG.log(System.Logger.Level.INFO, () -> String.format(
+                "cuda backend: %s on %s; %s weights %d MiB; kernels from %s; cuBLAS %d; graphs %s",
+                checkpoint.directory(), ctx, dtype, weights.bytes() >> 20, embedding.origin(), blas.version(),
+                useGraphs ? "on" : "off"));
+    }
+
+    /** Opens the checkpoint on the default GPU ({@code -Dminitron.cuda.device}, 0). */
     public static CudaBackend load(Path checkpointDir) {
-        throw new CudaUnavailableException("the cuda backend is not built yet");
+        return load(checkpointDir, Options.defaults());
+    }
+
+    public static CudaBackend load(Path checkpointDir, Options options) {
+        CudaContext ctx = CudaContext.open(options.device());
+        Checkpoint checkpoint = null;
+        try {
+            long start = System.nanoTime();
+            checkpoint = Checkpoint.open(checkpointDir);
+            CudaBackend b = new CudaBackend(ctx, checkpoint, options);
+            LOG.log(System.Logger.Level.INFO, "cuda backend loaded in {0} ms", (System.nanoTime() - start) / 1_000_000);
+            return b;
+        } catch (RuntimeException | Error e) {
+            if (checkpoint != null) {
+                checkpoint.close();
+            }
+            ctx.close();
+            throw e;
+        }
     }
 
     @Override
@@ -22,25 +145,265 @@ public final class CudaBackend implements Backend {
 
     @Override
     public ModelConfig modelConfig() {
-        throw new UnsupportedOperationException();
+        return config;
+    }
+
+    public CudaContext context() {
+        return ctx;
+    }
+
+    /** Bytes of weights on the device. */
+    public long weightBytes() {
+        return weights.bytes();
+    }
+
+    /** Decode steps replayed from a CUDA graph, and steps run kernel by kernel. */
+    public long graphReplays() {
+        return graphReplays;
+    }
+
+    public long eagerSteps() {
+        return eagerSteps;
     }
 
     @Override
     public long kvBytesPerBlock(int blockSize) {
-        throw new UnsupportedOperationException();
+        return (long) config.numHiddenLayers() * 2 * blockSize * config.kvSize() * dtype.byteSize();
+    }
+
+    @Override
+    public OptionalLong deviceKvBytes(double gpuMemoryUtilization, int maxNumBatchedTokens, int maxNumSeqs) {
+        ctx.makeCurrent();
+        reserve(maxNumBatchedTokens, maxNumSeqs, Math.max(maxNumSeqs, 1));
+        long total = ctx.totalMemoryBytes();
+        long used = total - ctx.freeMemoryBytes(); // weights, step buffers, cuBLAS, context, other processes
+        long budget = (long) (gpuMemoryUtilization * total) - used;
+        LOG.log(System.Logger.Level.INFO, () -> String.format(
+                "cuda memory: %d MiB total, %d MiB in use after weights (%d MiB) and step buffers for %d tokens (%d MiB); "
+                        + "KV budget at gpuMemoryUtilization %.2f: %d MiB", total >> 20, used >> 20, weights.bytes() >> 20,
+                maxNumBatchedTokens, buf.deviceBytes() >> 20, gpuMemoryUtilization, budget >> 20));
+        if (budget <= 0) {
+            throw new IllegalArgumentException("no device memory left for the KV cache: " + (used >> 20) + " MiB in use of "
+                    + (total >> 20) + " MiB, gpuMemoryUtilization " + gpuMemoryUtilization
+                    + "; raise gpuMemoryUtilization or lower maxNumBatchedTokens");
+        }
+        return OptionalLong.of(budget);
     }
 
     @Override
     public void allocateKvCache(int numBlocks, int blockSize) {
-        throw new UnsupportedOperationException();
+        ctx.makeCurrent();
+        freeKv();
+        clearGraphs();
+        this.numBlocks = numBlocks;
+        this.blockSize = blockSize;
+        this.maxBlocksPerSeq = (maxPositions + blockSize - 1) / blockSize;
+        if (buf != null && buf.maxBlocksPerSeq != maxBlocksPerSeq) {
+            // the profiling pass guessed 16-token blocks: same sizes, another table stride
+            StepBuffers old = buf;
+            old.close();
+            buf = new StepBuffers(config, dtype, old.tokens, old.seqs, old.rows, maxBlocksPerSeq, maxPartitions);
+        }
+        long perLayer = (long) numBlocks * blockSize * config.kvSize() * dtype.byteSize();
+        int layers = config.numHiddenLayers();
+        DeviceMemory[] k = new DeviceMemory[layers];
+        DeviceMemory[] v = new DeviceMemory[layers];
+        try {
+            for (int l = 0; l < layers; l++) {
+                k[l] = DeviceMemory.allocate(perLayer);
+                v[l] = DeviceMemory.allocate(perLayer);
+            }
+        } catch (RuntimeException e) {
+            for (int l = 0; l < layers; l++) {
+                if (k[l] != null) {
+                    k[l].close();
+                }
+                if (v[l] != null) {
+                    v[l].close();
+                }
+            }
+            throw e;
+        }
+        kCache = k;
+        vCache = v;
     }
 
     @Override
     public float[][] forward(ForwardBatch batch) {
-        throw new UnsupportedOperationException();
+        int rows = run(batch);
+        int vocab = config.vocabSize();
+        int wanted = batch.logitsIndices().length;
+        float[] flat = new float[wanted * vocab];
+        buf.logits.copyTo(flat, flat.length, 0); // synchronous: waits for the step
+        float[][] out = new float[wanted][];
+        for (int i = 0; i < wanted; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+        }
+        assert rows >= wanted;
+        return out;
+    }
+
+    @Override
+    public SampledTokens forwardAndSample(ForwardBatch batch, SamplingRow[] rows) {
+        if (rows.length != batch.logitsIndices().length) {
+            throw new IllegalArgumentException(rows.length + " sampling rows for " + batch.logitsIndices().length + " logits rows");
+        }
+        run(batch);
+        return sampler.sample(ctx.stream(), buf.logits.ptr(), config.vocabSize(), rows);
+    }
+
+    /** Enqueues the model over {@code batch}; returns how many logits rows were computed (≥ those asked). */
+    private int run(ForwardBatch batch) {
+        if (kCache.length == 0) {
+            throw new IllegalStateException("allocateKvCache must be called before forward");
+        }
+        ctx.makeCurrent();
+        StepInput in = StepInput.of(batch, config.vocabSize(), numBlocks, blockSize, maxBlocksPerSeq, maxPositions);
+        int bucket = useGraphs && in.isPureDecode() ? bucketFor(in.numSeqs()) : -1;
+        int n = bucket > 0 ? bucket : in.numTokens();
+        int seqs = bucket > 0 ? bucket : in.numSeqs();
+        int rows = bucket > 0 ? bucket : in.numRows();
+        reserve(n, seqs, rows);
+        MetaLayout layout = MetaLayout.of(n, seqs, rows, maxBlocksPerSeq);
+        ByteBuffer host = buf.metaHost.view();
+        in.write(host, layout, n, seqs, rows);
+        Cuda.copyPinnedToDeviceAsync(buf.metaHost, 0, buf.meta.ptr(), (long) layout.totalInts() * 4, ctx.stream());
+        Step step = new Step(layout, n, seqs, rows, in.isPureDecode(), in.maxQueryLen());
+        if (bucket > 0) {
+            CudaGraph g = graphs.get(bucket);
+            if (g == null) {
+                g = CudaGraph.capture(ctx.stream(), () -> enqueueModel(step));
+                graphs.put(bucket, g);
+            }
+            g.launch(ctx.stream());
+            graphReplays++;
+        } else {
+            enqueueModel(step);
+            eagerSteps++;
+        }
+        return rows;
+    }
+
+    private int bucketFor(int numSeqs) {
+        if (buckets == null) {
+            buckets = new GraphBuckets(Math.max(1, buf == null ? 256 : Math.min(buf.seqs, buf.tokens)));
+        }
+        return buckets.bucketFor(numSeqs);
+    }
+
+    /** The shape of one enqueued step. */
+    private record Step(MetaLayout layout, int n, int seqs, int rows, boolean decode, int maxQueryLen) {
+    }
+
+    /** Enqueues every kernel and GEMM of one step on the stream (no host synchronization: graph-capturable). */
+    private void enqueueModel(Step s) {
+        CudaStream st = ctx.stream();
+        long meta = buf.meta.ptr();
+        long tokenIds = meta + 4L * s.layout().tokenIds();
+        long positions = meta + 4L * s.layout().positions();
+        long slots = meta + 4L * s.layout().slotMapping();
+        long qsl = meta + 4L * s.layout().queryStartLoc();
+        long seqLens = meta + 4L * s.layout().seqLens();
+        long rowsIdx = meta + 4L * s.layout().logitsIndices();
+        long tables = meta + 4L * s.layout().blockTables();
+        int n = s.n();
+        int hidden = config.hiddenSize();
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int headDim = config.headDim();
+        int qSize = config.qSize();
+        int qkvStride = qSize + 2 * config.kvSize();
+        int inter = config.intermediateSize();
+        float eps = (float) config.normEps();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        embed.launch(st, Dim3.of(n), Dim3.of(256), 0, weights.embed, tokenIds, buf.h, n, hidden);
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            DeviceWeights.Layer w = weights.layers.get(l);
+            layernorm.launch(st, Dim3.of(n), Dim3.of(256), 0, buf.h, w.inputNorm().gamma(), w.inputNorm().beta(), buf.x,
+                    0L, n, hidden, eps);
+            blas.linear(w.qkv().ptr(), buf.x.ptr(), buf.qkv.ptr(), n, qkvStride, hidden, false);
+            ropeKv.launch(st, Dim3.of(n), Dim3.of(128), 0, buf.qkv, qkvStride, positions, slots, cosTable, sinTable,
+                    config.rotaryDim() / 2, kCache[l], vCache[l], n, heads, kvHeads, headDim);
+            if (s.decode()) {
+                attnDecode.launch(st, Dim3.of(s.seqs(), kvHeads, maxPartitions), Dim3.of(128), 0, buf.qkv, qkvStride,
+                        kCache[l], vCache[l], tables, maxBlocksPerSeq, seqLens, s.seqs(), heads, kvHeads, headDim,
+                        blockSize, scale, DECODE_PARTITION, maxPartitions, buf.partialOut, buf.partialMax, buf.partialSum);
+                attnReduce.launch(st, Dim3.of(s.seqs(), heads), Dim3.of(128), 0, buf.partialOut, buf.partialMax,
+                        buf.partialSum, seqLens, s.seqs(), heads, headDim, DECODE_PARTITION, maxPartitions, buf.attn);
+            } else {
+                int tiles = (s.maxQueryLen() + PREFILL_Q_TILE - 1) / PREFILL_Q_TILE;
+                attnPrefill.launch(st, Dim3.of(s.seqs(), kvHeads, tiles), Dim3.of(128), 0, buf.qkv, qkvStride,
+                        kCache[l], vCache[l], tables, maxBlocksPerSeq, seqLens, qsl, s.seqs(), heads, kvHeads, headDim,
+                        blockSize, scale, buf.attn);
+            }
+            blas.linear(w.o().ptr(), buf.attn.ptr(), buf.h.ptr(), n, hidden, qSize, true);
+            layernorm.launch(st, Dim3.of(n), Dim3.of(256), 0, buf.h, w.postNorm().gamma(), w.postNorm().beta(), buf.x,
+                    0L, n, hidden, eps);
+            blas.linear(w.up().ptr(), buf.x.ptr(), buf.up.ptr(), n, inter, hidden, false);
+            long count = (long) n * inter;
+            relu2.launch(st, Dim3.of((int) Math.min((count + 255) / 256, 65535)), Dim3.of(256), 0, buf.up, buf.act, count);
+            blas.linear(w.down().ptr(), buf.act.ptr(), buf.h.ptr(), n, hidden, inter, true);
+        }
+        layernorm.launch(st, Dim3.of(s.rows()), Dim3.of(256), 0, buf.h, weights.finalNorm.gamma(), weights.finalNorm.beta(),
+                buf.x, rowsIdx, s.rows(), hidden, eps);
+        blas.linear(weights.lmHead.ptr(), buf.x.ptr(), buf.logits.ptr(), s.rows(), config.vocabSize(), hidden, false);
+    }
+
+    /** Makes sure the step buffers hold a step of this size; growing them drops the captured graphs. */
+    private void reserve(int tokens, int seqs, int rows) {
+        if (buf != null && buf.fits(tokens, seqs, rows)) {
+            return;
+        }
+        int t = Math.max(tokens, buf == null ? 0 : buf.tokens);
+        int s = Math.max(seqs, buf == null ? 0 : buf.seqs);
+        int r = Math.max(rows, buf == null ? 0 : buf.rows);
+        int mbps = maxBlocksPerSeq > 0 ? maxBlocksPerSeq : (maxPositions + 15) / 16;
+        clearGraphs();
+        if (buf != null) {
+            ctx.stream().synchronize();
+            buf.close();
+        }
+        buf = new StepBuffers(config, dtype, t, s, r, mbps, maxPartitions);
+        buckets = null;
+    }
+
+    private void clearGraphs() {
+        for (CudaGraph g : graphs.values()) {
+            g.close();
+        }
+        graphs.clear();
+    }
+
+    private void freeKv() {
+        for (DeviceMemory m : kCache) {
+            m.close();
+        }
+        for (DeviceMemory m : vCache) {
+            m.close();
+        }
+        kCache = new DeviceMemory[0];
+        vCache = new DeviceMemory[0];
     }
 
     @Override
     public void close() {
+        try {
+            ctx.makeCurrent();
+            ctx.stream().synchronize();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cuda backend: the stream had failed before close: {0}", e.getMessage());
+        }
+        clearGraphs();
+        freeKv();
+        if (buf != null) {
+            buf.close();
+        }
+        sampler.close();
+        blas.close();
+        cosTable.close();
+        sinTable.close();
+        weights.close();
+        checkpoint.close();
+        ctx.close();
     }
 }

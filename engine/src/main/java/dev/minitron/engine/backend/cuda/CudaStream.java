@@ -1,16 +1,21 @@
 package dev.minitron.engine.backend.cuda;
 
-/** A CUDA stream (CUstream) of the backend's context. */
+import org.bytedeco.cuda.cudart.CUstream_st;
+
+/** A non-blocking CUDA stream of the backend's context. */
 public final class CudaStream implements AutoCloseable {
 
-    private long handle;
+    private CUstream_st stream;
 
-    CudaStream(long handle) {
-        this.handle = handle;
+    CudaStream(CUstream_st stream) {
+        this.stream = stream;
     }
 
-    long handle() {
-        return handle;
+    CUstream_st raw() {
+        if (stream == null) {
+            throw new IllegalStateException("stream closed");
+        }
+        return stream;
     }
 
     /** Waits until everything enqueued so far has finished; turns an asynchronous fault into an exception. */
@@ -20,9 +25,9 @@ public final class CudaStream implements AutoCloseable {
 
     @Override
     public void close() {
-        if (handle != 0) {
-            Cuda.destroyStream(handle);
-            handle = 0;
+        if (stream != null) {
+            Cuda.destroyStream(stream);
+            stream = null;
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.minitron.engine.backend.cuda;
 
+import org.bytedeco.cuda.cudart.CUfunc_st;
+
 /**
  * One {@code __global__} function of a loaded module. Arguments are passed by their Java type:
  * {@link Integer} → {@code int}, {@link Float} → {@code float}, {@link Long} → a 64-bit value
@@ -8,9 +10,9 @@ package dev.minitron.engine.backend.cuda;
 public final class Kernel {
 
     private final String name;
-    private final long function; // CUfunction
+    private final CUfunc_st function;
 
-    Kernel(String name, long function) {
+    Kernel(String name, CUfunc_st function) {
         this.name = name;
         this.function = function;
     }
@@ -19,7 +21,7 @@ public final class Kernel {
         return name;
     }
 
-    long function() {
+    CUfunc_st function() {
         return function;
     }
 

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Builds {@link ForwardBatch}es the way the engine's scheduler would: new tokens appended to cached ones. */
-final class BatchBuilder {
+public final class BatchBuilder {
 
     private final int blockSize;
     private final List<Integer> tokens = new ArrayList<>();
@@ -16,12 +16,12 @@ final class BatchBuilder {
     private final List<int[]> blockTables = new ArrayList<>();
     private final List<Integer> logitsRows = new ArrayList<>();
 
-    BatchBuilder(int blockSize) {
+    public BatchBuilder(int blockSize) {
         this.blockSize = blockSize;
     }
 
     /** A sequence with {@code cached} tokens already in the cache, now computing {@code newTokens}. */
-    BatchBuilder add(int[] blockTable, int cached, int[] newTokens, boolean logitsForEveryToken) {
+    public BatchBuilder add(int[] blockTable, int cached, int[] newTokens, boolean logitsForEveryToken) {
         for (int i = 0; i < newTokens.length; i++) {
             int position = cached + i;
             if (logitsForEveryToken || i == newTokens.length - 1) {
@@ -37,7 +37,7 @@ final class BatchBuilder {
         return this;
     }
 
-    ForwardBatch build() {
+    public ForwardBatch build() {
         return new ForwardBatch(ints(tokens), ints(positions), ints(slots), ints(starts), ints(seqLens),
                 blockTables.toArray(int[][]::new), ints(logitsRows));
     }
