@@ -1,5 +1,6 @@
 package dev.minitron.engine.reference;
 
+import dev.minitron.engine.backend.Backend;
 import dev.minitron.engine.backend.ForwardBatch;
 import dev.minitron.engine.backend.cpu.CpuBackend;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ public final class CpuLogits {
     }
 
     /** Same, on an already loaded backend (allocates its KV cache for this one sequence). */
-    public static float[][] of(CpuBackend backend, int[] tokens) {
+    public static float[][] of(Backend backend, int[] tokens) {
         int blockSize = 16;
         int blocks = (tokens.length + blockSize - 1) / blockSize;
         int[] table = new int[blocks];

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.minitron.engine.backend.cpu.CpuBackend;
+import dev.minitron.engine.backend.Backend;
+import dev.minitron.engine.backend.Backends;
 import dev.minitron.engine.io.Checkpoint;
 import dev.minitron.engine.io.DType;
 import dev.minitron.engine.tiny.TinyCheckpoint;
@@ -101,7 +102,8 @@ class HfReferenceTest {
         int greedy = 0;
         int greedyAgree = 0;
         double maxAbs = 0;
-        try (CpuBackend backend = CpuBackend.load(checkpoint, 2)) {
+        // -Dminitron.test.device=cuda checks the CUDA backend against the same fixtures (gpu-check.sh)
+        try (Backend backend = Backends.open(System.getProperty("minitron.test.device", "cpu"), checkpoint, 2)) {
             for (JsonNode seq : meta.get("sequences")) {
                 int[] ids = new ObjectMapper().treeToValue(seq.get("tokenIds"), int[].class);
                 int promptLength = seq.get("promptLength").intValue();
@@ -127,10 +129,13 @@ class HfReferenceTest {
             }
         }
         assertThat(positions).isEqualTo(meta.get("positions").intValue()).isGreaterThanOrEqualTo(512);
-        System.getLogger(getClass().getName()).log(System.Logger.Level.INFO, String.format(
-                "%s vs transformers %s on %s: max |dlogit| %.3e, argmax %d/%d, confident argmax %d/%d, greedy %d/%d",
-                fixture, meta.get("transformers").asText(), meta.get("device").asText(), maxAbs, argmaxAgree, positions,
-                confidentAgree, confident, greedyAgree, greedy));
+        String summary = String.format(
+                "%s backend vs transformers %s on %s, %s: max |dlogit| %.3e, argmax %d/%d, confident argmax %d/%d, greedy %d/%d",
+                System.getProperty("minitron.test.device", "cpu"), meta.get("transformers").asText(),
+                meta.get("device").asText(), fixture, maxAbs, argmaxAgree, positions, confidentAgree, confident,
+                greedyAgree, greedy);
+        System.getLogger(getClass().getName()).log(System.Logger.Level.INFO, summary);
+        System.out.println("GPUCHECK " + summary);
         double overall = fp32 ? FP32_ARGMAX : BF16_ARGMAX;
         assertThat(maxAbs).as("max |dlogit|").isLessThanOrEqualTo(fp32 ? FP32_MAX_ABS : BF16_MAX_ABS);
         assertThat(argmaxAgree).as("argmax agreement, all positions").isGreaterThanOrEqualTo((int) Math.ceil(overall * positions));
