@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every engine/src/test/cuda/*_test.cu (and *_bench.cu, informational) on a GPU host.
-#     bash engine/src/test/cuda/run_all.sh [only-these-stems...]
+#     bash engine/src/test/cuda/run_all.sh [--compile-only] [only-these-stems...]
+# (--compile-only: just check that they build, e.g. on a machine with nvcc and no GPU)
 # Compiles in parallel with nvcc -O2 -std=c++17 -arch=sm_90 (override: NVCC, CUDA_ARCH), then runs
 # each program, never stopping at a failure. Prints each program's PASS/FAIL lines, one RESULT line
 # per program and a final TOTAL; exit status = total number of failures (capped at 255).
@@ -12,6 +13,8 @@ bin=${TEST_BIN_DIR:-/tmp/minitron-cuda-tests}
 mkdir -p "$bin"
 dir=engine/src/test/cuda
 
+compile_only=0
+if [ "${1:-}" = "--compile-only" ]; then compile_only=1; shift; fi
 sources=()
 if [ $# -gt 0 ]; then
     for s in "$@"; do sources+=("$dir/$s.cu"); done
@@ -20,7 +23,7 @@ else
 fi
 
 echo "== nvcc: $("$nvcc" --version | tail -1)"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/== gpu: /'
+[ $compile_only = 1 ] || nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/== gpu: /'
 
 pids=()
 for f in "${sources[@]}"; do
@@ -36,6 +39,11 @@ done
 for p in "${pids[@]}"; do wait "$p"; done
 
 total=0
+if [ $compile_only = 1 ]; then
+    for f in "${sources[@]}"; do [ -x "$bin/$(basename "$f" .cu)" ] || total=$((total + 1)); done
+    echo "TOTAL build failures: $total"
+    exit $total
+fi
 for f in "${sources[@]}"; do
     stem=$(basename "$f" .cu)
     if [ ! -x "$bin/$stem" ]; then
