@@ -1,7 +1,8 @@
 // layernorm_test.cu: layernorm1p_T against a double-precision two-pass LayerNorm (as cpu/LayerNorm1P
 // defines it), all dtypes; rows = null and a gather with a padding entry (-1 -> zero row); inputs
-// with a large common offset (where a one-pass E[x^2]-mean^2 would lose digits); a hidden size that
-// is not a multiple of 8 (scalar path). bf16/f16: within 1 ulp of the reference rounded to T;
+// with a large common offset (where a one-pass E[x^2]-mean^2 would lose digits); hidden 16384 (rows
+// too long for the register cache: the re-read path) and a hidden size that is not a multiple of 8
+// (scalar path). bf16/f16: within 1 ulp of the reference rounded to T;
 // f32: relative 1e-5 (floor 1). Also checks that two identical rows give bit-identical outputs.
 #include "layernorm.cu"  // -I engine/src/main/cuda
 #include "test_util.cuh"
@@ -82,7 +83,8 @@ template <typename T> void run_all() {
         for (int n : {1, 7}) run_case<T>(hidden, n, false, 0.0f, seed++);
         run_case<T>(hidden, 7, true, 3.0f, seed++);
     }
-    run_case<T>(100, 5, true, 0.5f, seed++);  // scalar path
+    run_case<T>(16384, 3, true, 1.0f, seed++);  // longer than the register cache: re-read path
+    run_case<T>(100, 5, true, 0.5f, seed++);    // hidden % 8 != 0: scalar path
 }
 
 int main() {
