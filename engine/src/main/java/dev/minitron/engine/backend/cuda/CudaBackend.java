@@ -51,6 +51,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
     private final DeviceSampler sampler;
     private final boolean useGraphs;
     private final Map<Integer, CudaGraph> graphs = new HashMap<>();
+    private final java.util.Set<Integer> warmedBuckets = new java.util.HashSet<>();
     private GraphBuckets buckets;
     private StepBuffers buf;
     private DeviceMemory[] kCache = new DeviceMemory[0];
@@ -269,15 +270,21 @@ public final class CudaBackend implements Backend, DeviceSampling {
         in.write(host, layout, n, seqs, rows);
         Cuda.copyPinnedToDeviceAsync(buf.metaHost, 0, buf.meta.ptr(), (long) layout.totalInts() * 4, ctx.stream());
         Step step = new Step(layout, n, seqs, rows, in.isPureDecode(), in.maxQueryLen());
-        if (bucket > 0) {
-            CudaGraph g = graphs.get(bucket);
-            if (g == null) {
-                g = CudaGraph.capture(ctx.stream(), () -> enqueueModel(step));
-                graphs.put(bucket, g);
-            }
+        CudaGraph g = bucket > 0 ? graphs.get(bucket) : null;
+        if (g != null) {
+            g.launch(ctx.stream());
+            graphReplays++;
+        } else if (bucket > 0 && warmedBuckets.contains(bucket)) {
+            // second use of this bucket: capture (the first ran eagerly, so cuBLAS has made its lazy
+            // allocations outside the capture), then replay
+            g = CudaGraph.capture(ctx.stream(), () -> enqueueModel(step));
+            graphs.put(bucket, g);
             g.launch(ctx.stream());
             graphReplays++;
         } else {
+            if (bucket > 0) {
+                warmedBuckets.add(bucket);
+            }
             enqueueModel(step);
             eagerSteps++;
         }
@@ -372,6 +379,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
             g.close();
         }
         graphs.clear();
+        warmedBuckets.clear();
     }
 
     private void freeKv() {
