@@ -48,7 +48,8 @@ struct Geo {
     static constexpr int A_OFF = P_OFF + RC * TK * 4;            // alpha per row
     static constexpr int L_OFF = A_OFF + RC * 4;                 // final l per row
     static constexpr int S_OFF = L_OFF + RC * 4;                 // slots[2][TK]
-    static constexpr int BYTES = S_OFF + 2 * TK * 4;
+    static constexpr int R_OFF = S_OFF + 2 * TK * 4;             // position of each row's query
+    static constexpr int BYTES = R_OFF + RC * 4;
 };
 
 // The two instances per dtype and kernel. Decode has only G rows (6 on Minitron): RC 8 keeps its
@@ -66,6 +67,7 @@ template <typename T, bool DECODE> struct Smem {
     static constexpr int a = Fast128<T, DECODE>::G::BYTES, b = Generic<T>::G::BYTES;
     static constexpr int BYTES = a > b ? a : b;
     static_assert(BYTES <= 48 * 1024, "static shared memory over 48 KB");
+    static_assert(Fast128<T, DECODE>::RC <= kThreads && Generic<T>::RC <= kThreads, "row positions are written by one thread each");
 };
 
 /** Where the rows of one block come from and where their results go. */
@@ -104,6 +106,7 @@ __device__ __forceinline__ void attend(unsigned char* smem, const int Drt, const
     float* As = reinterpret_cast<float*>(smem + Gm::A_OFF);
     float* Ls = reinterpret_cast<float*>(smem + Gm::L_OFF);
     int* Sl = reinterpret_cast<int*>(smem + Gm::S_OFF);
+    int* Rp = reinterpret_cast<int*>(smem + Gm::R_OFF);
 
     const int t = threadIdx.x;
     const int kq = t % TK;        // key of this thread in the QK phase
@@ -127,6 +130,7 @@ __device__ __forceinline__ void attend(unsigned char* smem, const int Drt, const
                 v.x *= j.qscale; v.y *= j.qscale; v.z *= j.qscale; v.w *= j.qscale;
                 *reinterpret_cast<float4*>(Qs + r * QS + c * 4) = v;
             }
+            if (t < nr) Rp[t] = j.pos0 + (r0 + t) / j.G;  // RC <= kThreads
             if (t < TK) {
                 const int key = j.kBegin + t;
                 Sl[t] = key < kEnd ? j.table[key / j.blockSize] * j.blockSize + key % j.blockSize : -1;
@@ -134,13 +138,10 @@ __device__ __forceinline__ void attend(unsigned char* smem, const int Drt, const
         }
 
         float m[RPT], l[RPT];
-        int rpos[RPT];
 #pragma unroll
         for (int q = 0; q < RPT; ++q) {
-            const int r = rg + q * NRG;
             m[q] = neg_inf();
             l[q] = 0.f;
-            rpos[q] = r < nr ? j.pos0 + (r0 + r) / j.G : -1;
         }
         float4 acc[EPT];
 #pragma unroll
@@ -219,7 +220,7 @@ __device__ __forceinline__ void attend(unsigned char* smem, const int Drt, const
 #pragma unroll
             for (int q = 0; q < RPT; ++q) {
                 const int r = rg + q * NRG;
-                const float sv = (kq < nk && key <= rpos[q]) ? s[q] : neg_inf();
+                const float sv = (r < nr && kq < nk && key <= Rp[r]) ? s[q] : neg_inf();
                 const float mn = fmaxf(m[q], seg_max<TK>(sv));
                 const float p = sv == neg_inf() ? 0.f : exp2f(sv - mn);
                 const float alpha = m[q] == neg_inf() ? 0.f : exp2f(m[q] - mn);
@@ -233,24 +234,52 @@ __device__ __forceinline__ void attend(unsigned char* smem, const int Drt, const
             __syncthreads();
 
             // 4. O = O*alpha + P·V
+            if (DFIX != 0 && kThreads % NCG == 0) {  // fast path only: keeps the generic path small
+                // Every output quad of this thread has the same column: load each V quad once and
+                // apply it to all of the thread's rows (rows r0c + e*rstep, valid while < nr).
+                const int c = t % NCG, rbase = t / NCG, rstep = kThreads / NCG;
 #pragma unroll
-            for (int e = 0; e < EPT; ++e) {
-                const int i = t + e * kThreads;
-                if (i < nr * NCG) {
-                    const int r = i / NCG, c = i - r * NCG;
-                    const float a = As[r];
-                    float4 o = acc[e];
-                    o.x *= a; o.y *= a; o.z *= a; o.w *= a;
-                    const float* prow = Ps + r * TK;
-                    const T* vcol = Vs + c * 4;
-#pragma unroll 8
-                    for (int k = 0; k < nk; ++k) {
-                        const float p = prow[k];
-                        const float4 v = Dt<T>::load4(vcol + k * KS);
-                        o.x = fmaf(p, v.x, o.x); o.y = fmaf(p, v.y, o.y);
-                        o.z = fmaf(p, v.z, o.z); o.w = fmaf(p, v.w, o.w);
+                for (int e = 0; e < EPT; ++e) {
+                    const int r = rbase + e * rstep;
+                    if (r < nr) {
+                        const float a = As[r];
+                        acc[e].x *= a; acc[e].y *= a; acc[e].z *= a; acc[e].w *= a;
                     }
-                    acc[e] = o;
+                }
+                const T* vcol = Vs + c * 4;
+#pragma unroll 4
+                for (int k = 0; k < nk; ++k) {
+                    const float4 v = Dt<T>::load4(vcol + k * KS);
+#pragma unroll
+                    for (int e = 0; e < EPT; ++e) {
+                        const int r = rbase + e * rstep;
+                        if (r < nr) {
+                            const float p = Ps[r * TK + k];
+                            acc[e].x = fmaf(p, v.x, acc[e].x); acc[e].y = fmaf(p, v.y, acc[e].y);
+                            acc[e].z = fmaf(p, v.z, acc[e].z); acc[e].w = fmaf(p, v.w, acc[e].w);
+                        }
+                    }
+                }
+            } else {
+#pragma unroll
+                for (int e = 0; e < EPT; ++e) {
+                    const int i = t + e * kThreads;
+                    if (i < nr * NCG) {
+                        const int r = i / NCG, c = i - r * NCG;
+                        const float a = As[r];
+                        float4 o = acc[e];
+                        o.x *= a; o.y *= a; o.z *= a; o.w *= a;
+                        const float* prow = Ps + r * TK;
+                        const T* vcol = Vs + c * 4;
+#pragma unroll 4
+                        for (int k = 0; k < nk; ++k) {
+                            const float p = prow[k];
+                            const float4 v = Dt<T>::load4(vcol + k * KS);
+                            o.x = fmaf(p, v.x, o.x); o.y = fmaf(p, v.y, o.y);
+                            o.z = fmaf(p, v.z, o.z); o.w = fmaf(p, v.w, o.w);
+                        }
+                        acc[e] = o;
+                    }
                 }
             }
             __syncthreads();  // tiles, P and alpha are overwritten next
