@@ -26,11 +26,6 @@ public final class CudaBackend implements Backend, DeviceSampling {
 
     private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
 
-    /** Context tokens one decode attention block covers; longer contexts are split and reduced. */
-    static final int DECODE_PARTITION = 512;
-    /** Query tokens one prefill attention block covers. */
-    static final int PREFILL_Q_TILE = 16;
-
     private final CudaContext ctx;
     private final Checkpoint checkpoint;
     private final ModelConfig config;
@@ -99,7 +94,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
         this.sampler = new DeviceSampler(sampling.kernel("sample_rows"), config.vocabSize());
         this.blas = new Cublas(ctx.stream(), dtype);
         this.maxPositions = config.maxPositionEmbeddings();
-        this.maxPartitions = (maxPositions + DECODE_PARTITION - 1) / DECODE_PARTITION;
+        this.maxPartitions = (maxPositions + AttentionPlan.DEFAULT_PARTITION_SIZE - 1) / AttentionPlan.DEFAULT_PARTITION_SIZE;
         int[] positions = new int[maxPositions];
         for (int i = 0; i < maxPositions; i++) {
             positions[i] = i;
@@ -269,7 +264,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
         ByteBuffer host = buf.metaHost.view();
         in.write(host, layout, n, seqs, rows);
         Cuda.copyPinnedToDeviceAsync(buf.metaHost, 0, buf.meta.ptr(), (long) layout.totalInts() * 4, ctx.stream());
-        Step step = new Step(layout, n, seqs, rows, in.isPureDecode(), in.maxQueryLen());
+        Step step = new Step(layout, n, seqs, rows, in.maxQueryLen());
         CudaGraph g = bucket > 0 ? graphs.get(bucket) : null;
         if (g != null) {
             g.launch(ctx.stream());
@@ -299,7 +294,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
     }
 
     /** The shape of one enqueued step. */
-    private record Step(MetaLayout layout, int n, int seqs, int rows, boolean decode, int maxQueryLen) {
+    private record Step(MetaLayout layout, int n, int seqs, int rows, int maxQueryLen) {
     }
 
     /** Enqueues every kernel and GEMM of one step on the stream (no host synchronization: graph-capturable). */
@@ -323,6 +318,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
         int inter = config.intermediateSize();
         float eps = (float) config.normEps();
         float scale = (float) (1.0 / Math.sqrt(headDim));
+        AttentionPlan plan = AttentionPlan.of(s.seqs(), s.maxQueryLen(), maxPositions, heads, kvHeads, headDim, blockSize);
         embed.launch(st, Dim3.of(n), Dim3.of(256), 0, weights.embed, tokenIds, buf.h, n, hidden);
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             DeviceWeights.Layer w = weights.layers.get(l);
@@ -331,17 +327,15 @@ public final class CudaBackend implements Backend, DeviceSampling {
             blas.linear(w.qkv().ptr(), buf.x.ptr(), buf.qkv.ptr(), n, qkvStride, hidden, false);
             ropeKv.launch(st, Dim3.of(n), Dim3.of(128), 0, buf.qkv, qkvStride, positions, slots, cosTable, sinTable,
                     config.rotaryDim() / 2, kCache[l], vCache[l], n, heads, kvHeads, headDim);
-            if (s.decode()) {
-                attnDecode.launch(st, Dim3.of(s.seqs(), kvHeads, maxPartitions), Dim3.of(128), 0, buf.qkv, qkvStride,
-                        kCache[l], vCache[l], tables, maxBlocksPerSeq, seqLens, s.seqs(), heads, kvHeads, headDim,
-                        blockSize, scale, DECODE_PARTITION, maxPartitions, buf.partialOut, buf.partialMax, buf.partialSum);
-                attnReduce.launch(st, Dim3.of(s.seqs(), heads), Dim3.of(128), 0, buf.partialOut, buf.partialMax,
-                        buf.partialSum, seqLens, s.seqs(), heads, headDim, DECODE_PARTITION, maxPartitions, buf.attn);
+            if (plan.decode()) {
+                attnDecode.launch(st, plan.grid(), AttentionPlan.BLOCK, 0, buf.qkv, qkvStride, kCache[l], vCache[l],
+                        tables, maxBlocksPerSeq, seqLens, s.seqs(), heads, kvHeads, headDim, blockSize, scale,
+                        plan.partitionSize(), plan.maxPartitions(), buf.partialOut, buf.partialMax, buf.partialSum);
+                attnReduce.launch(st, plan.reduceGrid(), AttentionPlan.BLOCK, 0, buf.partialOut, buf.partialMax,
+                        buf.partialSum, seqLens, s.seqs(), heads, headDim, plan.partitionSize(), plan.maxPartitions(), buf.attn);
             } else {
-                int tiles = (s.maxQueryLen() + PREFILL_Q_TILE - 1) / PREFILL_Q_TILE;
-                attnPrefill.launch(st, Dim3.of(s.seqs(), kvHeads, tiles), Dim3.of(128), 0, buf.qkv, qkvStride,
-                        kCache[l], vCache[l], tables, maxBlocksPerSeq, seqLens, qsl, s.seqs(), heads, kvHeads, headDim,
-                        blockSize, scale, buf.attn);
+                attnPrefill.launch(st, plan.grid(), AttentionPlan.BLOCK, 0, buf.qkv, qkvStride, kCache[l], vCache[l],
+                        tables, maxBlocksPerSeq, seqLens, qsl, s.seqs(), heads, kvHeads, headDim, blockSize, scale, buf.attn);
             }
             blas.linear(w.o().ptr(), buf.attn.ptr(), buf.h.ptr(), n, hidden, qSize, true);
             layernorm.launch(st, Dim3.of(n), Dim3.of(256), 0, buf.h, w.postNorm().gamma(), w.postNorm().beta(), buf.x,
