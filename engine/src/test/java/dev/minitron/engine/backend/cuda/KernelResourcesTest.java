@@ -29,7 +29,8 @@ class KernelResourcesTest {
             new Module("embedding", List.of("embed")),
             new Module("layernorm", List.of("layernorm1p")),
             new Module("rope_kv", List.of("rope_kv_write")),
-            new Module("activation", List.of("relu2")));
+            new Module("activation", List.of("relu2")),
+            new Module("attention", List.of("paged_attention_decode", "paged_attention_reduce", "paged_attention_prefill")));
 
     private static final List<String> SUFFIXES = List.of("_bf16", "_f16", "_f32");
 
@@ -61,7 +62,10 @@ class KernelResourcesTest {
             for (Path p : files.filter(f -> f.toString().endsWith(".cu") || f.toString().endsWith(".cuh")).toList()) {
                 Matcher m = INCLUDE.matcher(Files.readString(p));
                 while (m.find()) {
-                    assertThat(ALLOWED_INCLUDES).as("%s includes %s", p.getFileName(), m.group(1)).contains(m.group(1));
+                    String inc = m.group(1);
+                    // NVRTC has the toolkit's fp16/bf16 headers; our own headers travel as resources beside the .cu
+                    boolean ours = inc.endsWith(".cuh") && Files.isRegularFile(dir.resolve(inc));
+                    assertThat(ALLOWED_INCLUDES.contains(inc) || ours).as("%s includes %s", p.getFileName(), inc).isTrue();
                 }
             }
         }
