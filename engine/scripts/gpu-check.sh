@@ -34,7 +34,8 @@ cd "$(dirname "$SELF")/../.."
 CHECKPOINTS="tiny:7 head128:13"
 CONSOLE_VERSION=6.0.3          # = the project's junit-jupiter version (JUnit 6 versions platform and jupiter together)
 SHARED_DEVICE=${SHARED_DEVICE:-/work/shared/device}
-JVM_FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+# JavaCPP caps the native memory it tracks at -Xmx unless told otherwise: 0 = no cap (the 8B's staging buffers)
+JVM_FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dorg.bytedeco.javacpp.maxBytes=0 -Dorg.bytedeco.javacpp.maxPhysicalBytes=0"
 
 # ---------------------------------------------------------------------------------------------- here
 
@@ -224,7 +225,7 @@ stage_cuda_tests() {
             fails=$((fails + 1)); detail "BUILD FAIL $stem: $(grep -m1 -i error "$WORK/cuda/$stem.build.log")"
             continue
         fi
-        timeout -k 5 90 "$WORK/cuda/$stem" > "$WORK/cuda/$stem.run.log" 2>&1
+        timeout -k 5 60 "$WORK/cuda/$stem" > "$WORK/cuda/$stem.run.log" 2>&1
         local rc=$? p q
         p=$(grep -c '^PASS' "$WORK/cuda/$stem.run.log"); q=$(grep -c '^FAIL' "$WORK/cuda/$stem.run.log")
         pass=$((pass + p)); failed=$((failed + q))
