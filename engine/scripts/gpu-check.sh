@@ -86,7 +86,7 @@ prepare() {
     cp "$console" .device/lib/junit-platform-console-standalone.jar
 
     echo "== JRE"
-    rm -f .device/jre.txz
+    rm -rf .device/jre.txz .device/jre
     # pack-jre writes .git/info/exclude, which fails in a git worktree (.git is a file there): then jlink here
     if ! { [ -x "$SHARED_DEVICE/pack-jre" ] && "$SHARED_DEVICE/pack-jre"; } || [ ! -s .device/jre.txz ]; then
         echo "pack-jre unavailable or failed here: running its jlink directly"
@@ -169,8 +169,9 @@ PY
     [ -n "$missing" ] && { detail "NOT FOUND:$missing"; ok=1; }
     [ -n "$dirs" ] && echo "export LD_LIBRARY_PATH=\"$dirs\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\"" >> "$WORK/env.sh"
     if [ -f .device/jre.txz ]; then
-        rm -rf .device/jre && tar xJf .device/jre.txz -C .device \
-            && echo "export JAVA_HOME=$PWD/.device/jre PATH=$PWD/.device/jre/bin:\$PATH" >> "$WORK/env.sh"
+        # into the work dir, not .device: an unpacked JRE there would travel (50 MB) on the next call
+        rm -rf "$WORK/jre" && tar xJf .device/jre.txz -C "$WORK" \
+            && echo "export JAVA_HOME=$WORK/jre PATH=$WORK/jre/bin:\$PATH" >> "$WORK/env.sh"
     else
         detail "no .device/jre.txz: using the host's java if any"
     fi
@@ -361,7 +362,7 @@ device() {
     run_stage hf_bench 170
     run_stage engine_bench 120
     # pack
-    tar czf "$OUT_DIR/logs.tgz" -C "$WORK" --exclude='cuda/*_test' --exclude='hf/*.logits.f32' --exclude=./ckpt . 2>/dev/null \
+    tar czf "$OUT_DIR/logs.tgz" -C "$WORK" --exclude='cuda/*_test' --exclude='hf/*.logits.f32' --exclude=./ckpt --exclude=./jre . 2>/dev/null \
         || echo "could not pack logs" >> "$WORK/detail.engine_bench"
     {
         echo "gpu-check device summary $(date -u +%FT%TZ), $(( $(date +%s) - start ))s of a ${BUDGET}s budget"
