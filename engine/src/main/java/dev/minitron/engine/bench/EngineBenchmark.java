@@ -1,11 +1,8 @@
 package dev.minitron.engine.bench;
 
 import dev.minitron.engine.EngineConfig;
-import dev.minitron.engine.EngineRequest;
 import dev.minitron.engine.LlmEngine;
-import dev.minitron.engine.RequestOutput;
 import dev.minitron.engine.backend.cpu.CpuBackend;
-import dev.minitron.engine.sample.SamplingParams;
 import dev.minitron.engine.tiny.TinyCheckpoint;
 import dev.minitron.engine.tiny.TinyPreset;
 import dev.minitron.engine.tokenizer.Tokenizer;
@@ -16,7 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Engine-only throughput (no Kafka): for each batch size, submits that many greedy requests at once,
@@ -25,7 +23,8 @@ import java.util.concurrent.CountDownLatch;
  * <pre>java --add-modules jdk.incubator.vector -cp … dev.minitron.engine.bench.EngineBenchmark
  *     [--model DIR] [--max-tokens 64] [--batches 1,8,32] [--threads N] [--out FILE]</pre>
  *
- * With {@code --models 100m,1b} it runs {@link CpuBenchmark} instead.
+ * With {@code --models 100m,1b} it runs {@link CpuBenchmark} instead. {@link GpuBenchmark} measures
+ * latency, TTFT and throughput on any backend.
  */
 public final class EngineBenchmark {
 
@@ -82,18 +81,12 @@ public final class EngineBenchmark {
         }
     }
 
-    private static void run(LlmEngine engine, Tokenizer tokenizer, int batch, int maxTokens) throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(batch);
-        var params = SamplingParams.builder().maxTokens(maxTokens).temperature(0).ignoreEos(true).build();
+    private static void run(LlmEngine engine, Tokenizer tokenizer, int batch, int maxTokens) throws Exception {
+        List<int[]> prompts = new ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {
-            int[] prompt = tokenizer.encode("Benchmark request " + i + " begins a story about");
-            engine.addRequest(new EngineRequest("bench-" + System.nanoTime() + "-" + i, prompt, params), o -> {
-                if (o instanceof RequestOutput.Finished) {
-                    done.countDown();
-                }
-            });
+            prompts.add(tokenizer.encode("Benchmark request " + i + " begins a story about"));
         }
-        done.await();
+        RequestBatch.run(engine, prompts, maxTokens, Long.MAX_VALUE / 2);
     }
 
     private EngineBenchmark() {

@@ -64,13 +64,25 @@ public final class TinyCheckpoint {
         if (dtype != DType.BF16 && dtype != DType.F32) {
             throw new IllegalArgumentException("generated checkpoints are bf16 or f32, not " + dtype);
         }
+        ModelConfig stored = writeConfig(dir, config, dtype);
+        writeWeights(dir.resolve(format.fileName()), stored, seed, format, dtype);
+    }
+
+    /**
+     * Writes everything but the weights: {@code config.json} (its {@code torch_dtype} saying
+     * {@code dtype}), the tokenizer and the generation config. For checkpoints whose weights come
+     * from elsewhere, e.g. the 8B the GPU benchmark has Hugging Face initialise and save.
+     *
+     * @return the config as stored
+     */
+    public static ModelConfig writeConfig(Path dir, ModelConfig config, DType dtype) throws IOException {
         ModelConfig stored = withTorchDtype(config, dtype.torchName());
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(Checkpoint.CONFIG), ModelConfigs.toJsonString(stored));
-        writeWeights(dir.resolve(format.fileName()), stored, seed, format, dtype);
         Files.write(dir.resolve("tokenizer.model"), BpeTrainer.train(BpeTrainer.defaultCorpus(), TOKENIZER_VOCAB).toBytes());
         Files.writeString(dir.resolve("tokenizer_config.json"), pretty(tokenizerConfig(config)));
         Files.writeString(dir.resolve("generation_config.json"), pretty(generationConfig(config)));
+        return stored;
     }
 
     /** Every tensor of a {@code NemotronForCausalLM} with this config, by its Hugging Face name. */

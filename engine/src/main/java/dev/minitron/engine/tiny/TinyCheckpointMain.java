@@ -8,14 +8,16 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * {@code TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--dtype bf16|f32] [--force]}:
+ * {@code TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--dtype bf16|f32] [--config-only] [--force]}:
  * writes a random-weight checkpoint, its weights as {@code model.safetensors} (default) or
  * {@code pytorch_model.bin} ({@code --format bin}), stored as bf16 (default) or as f32 holding the same
  * values ({@code --dtype f32}: for float32 reference runs). A non-empty DIR is refused unless {@code --force}.
+ * {@code --config-only} writes config.json and the tokenizer files but no weights (for the GPU benchmark,
+ * whose 8B weights Hugging Face initialises and saves on the GPU host).
  */
 public final class TinyCheckpointMain {
 
-    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--dtype bf16|f32] [--force]";
+    private static final String USAGE = "usage: TinyCheckpointMain --out DIR [--preset tiny|head128|minitron-8b] [--seed N] [--format safetensors|bin] [--dtype bf16|f32] [--config-only] [--force]";
 
     private TinyCheckpointMain() {
     }
@@ -33,6 +35,7 @@ public final class TinyCheckpointMain {
         TinyPreset preset = TinyPreset.TINY;
         long seed = 0;
         boolean force = false;
+        boolean configOnly = false;
         WeightsFormat format = WeightsFormat.SAFETENSORS;
         DType dtype = DType.BF16;
         try {
@@ -44,6 +47,7 @@ public final class TinyCheckpointMain {
                     case "--format" -> format = WeightsFormat.fromCliName(value(args, ++i));
                     case "--dtype" -> dtype = dtype(value(args, ++i));
                     case "--force" -> force = true;
+                    case "--config-only" -> configOnly = true;
                     default -> throw new IllegalArgumentException("unknown argument " + args[i]);
                 }
             }
@@ -60,6 +64,11 @@ public final class TinyCheckpointMain {
             return 2;
         }
         long start = System.nanoTime();
+        if (configOnly) {
+            TinyCheckpoint.writeConfig(dir, preset.config(), dtype);
+            out.printf("wrote %s config and tokenizer (%s, no weights) to %s%n", preset.cliName(), dtype.torchName(), dir);
+            return 0;
+        }
         TinyCheckpoint.write(dir, preset.config(), seed, format, dtype);
         out.printf("wrote %s checkpoint (seed %d, %s, %s) to %s in %d ms%n", preset.cliName(), seed, format.fileName(),
                 dtype.torchName(), dir,

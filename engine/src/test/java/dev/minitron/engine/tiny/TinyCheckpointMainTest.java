@@ -52,6 +52,17 @@ class TinyCheckpointMainTest {
     }
 
     @Test
+    void configOnlyWritesTheConfigAndTokenizerButNoWeights() throws IOException {
+        Path cfg = dir.resolve("8b");
+        assertThat(run("--out", cfg.toString(), "--preset", "minitron-8b", "--config-only")).isEqualTo(0);
+        assertThat(cfg.resolve("config.json")).exists();
+        assertThat(cfg.resolve("tokenizer.model")).exists();
+        assertThat(cfg.resolve("model.safetensors")).doesNotExist();
+        assertThat(Files.readString(cfg.resolve("config.json"))).contains("\"hidden_size\" : 4096")
+                .contains("\"vocab_size\" : 256000");
+    }
+
+    @Test
     void rejectsAnUnknownDtype() throws IOException {
         assertThat(run("--out", dir.resolve("x").toString(), "--dtype", "fp16")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown dtype \"fp16\"").contains("usage:");
