@@ -260,13 +260,22 @@ stage_java_tests() {
         --disable-banner --reports-dir "$WORK/junit-cuda" 2>&1 | tee "$WORK/junit-cuda.log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
     detail "cuda tests: $(junit_counts "$WORK/junit-cuda.log")"
+    grep -h '^GPUCHECK' "$WORK/junit-cuda.log" | while read -r l; do detail "$l"; done
+    grep -E '✘|MethodSource|=> ' "$WORK/junit-cuda.log" | head -30 | while read -r l; do detail "$l"; done
     if [ -d "$WORK/hf" ] && ls "$WORK"/hf/*.json >/dev/null 2>&1; then
         echo "== JUnit: HfReferenceTest against the fixtures just made"
         java -Dminitron.hfFixtures="$WORK/hf" $JVM_FLAGS -jar "$console" execute --class-path "$cp" \
             --select-class dev.minitron.engine.reference.HfReferenceTest --details=tree --disable-banner \
             --reports-dir "$WORK/junit-hf" 2>&1 | tee "$WORK/junit-hf.log"
         [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
-        detail "HfReferenceTest: $(junit_counts "$WORK/junit-hf.log")"
+        detail "HfReferenceTest (cpu backend): $(junit_counts "$WORK/junit-hf.log")"
+        echo "== JUnit: HfReferenceTest, CUDA backend"
+        java -Dminitron.hfFixtures="$WORK/hf" -Dminitron.test.device=cuda $JVM_FLAGS -jar "$console" execute \
+            --class-path "$cp" --select-class dev.minitron.engine.reference.HfReferenceTest --details=tree \
+            --disable-banner --reports-dir "$WORK/junit-hf-cuda" 2>&1 | tee "$WORK/junit-hf-cuda.log"
+        [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+        detail "HfReferenceTest (cuda backend): $(junit_counts "$WORK/junit-hf-cuda.log")"
+        grep -h '^GPUCHECK' "$WORK/junit-hf.log" "$WORK/junit-hf-cuda.log" | while read -r l; do detail "$l"; done
     else
         detail "HfReferenceTest: not run (no fixtures from hf_fixtures)"
     fi
@@ -323,6 +332,12 @@ run_stage() {
     now=$(date +%s); left=$((DEADLINE - now))
     limit=$(( want < left ? want : left ))
     rm -f "$WORK/detail.$name"
+    case " ${GPU_CHECK_STAGES:-$STAGES} " in
+        *" $name "*) ;;
+        *) echo "SKIPPED: not in GPU_CHECK_STAGES" > "$WORK/detail.$name"
+           printf '%-13s %-8s %5s  %s\n' "$name" SKIPPED "0s" "" > "$WORK/result.$name"
+           return ;;
+    esac
     if [ "$limit" -lt 10 ]; then
         echo "SKIPPED: no time left in the ${BUDGET}s budget" > "$WORK/detail.$name"
         printf '%-13s %-8s %5s  %s\n' "$name" SKIPPED "0s" "" > "$WORK/result.$name"
@@ -358,7 +373,7 @@ device() {
     run_stage hf_fixtures 120 &              # transformers on tiny models and nvcc builds overlap well
     run_stage cuda_tests 120
     wait
-    run_stage java_tests 75
+    run_stage java_tests 150
     run_stage hf_bench 170
     run_stage engine_bench 120
     # pack
