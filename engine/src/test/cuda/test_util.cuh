@@ -133,7 +133,8 @@ struct Compare {
     Compare(std::string k, std::string s) : kernel(std::move(k)), shape(std::move(s)) {}
 
     /**
-     * Narrow dtypes (bf16/f16): got must be within 1 ulp of ref rounded to T.
+     * Narrow dtypes (bf16/f16): got must be within 1 ulp of ref rounded to T, or within the fp32
+     * tolerance below (values near zero).
      * f32: |got - ref| <= rtol * max(|ref|, atol_floor).
      */
     template <typename T> void add(long long i, float got, double ref, double rtol = 1e-5, double floor = 1.0) {
@@ -148,7 +149,10 @@ struct Compare {
             // rounding ref (double) to T in two steps can differ from one step only at exact ties;
             // the 1-ulp allowance covers it
             if (u > max_ulp) max_ulp = u;
-            ok = u <= 1;
+            // or the fp32 computation is off by no more than fp32 rounding at the data's scale: near
+            // zero (x − mean ≈ 0, cancellations) a bf16 ulp is far finer than that (seen on an H200:
+            // got -8.94e-08, want -9.72e-08 in a LayerNorm row of unit-scale values)
+            ok = u <= 1 || err <= rtol * std::fmax(std::fabs(ref), floor);
         } else {
             ok = err <= rtol * std::fmax(std::fabs(ref), floor);
             long long u = ulp_distance<float>(got, (float)ref);

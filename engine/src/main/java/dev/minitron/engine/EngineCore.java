@@ -148,7 +148,7 @@ public final class EngineCore {
         SampledTokens sampled = null;
         try {
             ForwardBatch batch = buildBatch(plan);
-            if (backend instanceof DeviceSampling device) {
+            if (backend instanceof DeviceSampling device && device.samplesOnDevice()) {
                 sampled = device.forwardAndSample(batch, samplingRows(plan, batch.logitsIndices().length));
             } else {
                 logits = backend.forward(batch);

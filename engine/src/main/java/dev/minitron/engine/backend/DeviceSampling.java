@@ -11,4 +11,9 @@ public interface DeviceSampling {
      * {@code batch.logitsIndices()[i]}.
      */
     SampledTokens forwardAndSample(ForwardBatch batch, SamplingRow[] rows);
+
+    /** False when this backend cannot sample on its device after all: the engine then samples on the host. */
+    default boolean samplesOnDevice() {
+        return true;
+    }
 }

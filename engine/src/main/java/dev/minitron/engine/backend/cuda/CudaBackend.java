@@ -83,7 +83,6 @@ public final class CudaBackend implements Backend, DeviceSampling {
         CudaModules rope = CudaModules.load("rope_kv", arch);
         CudaModules activation = CudaModules.load("activation", arch);
         CudaModules attention = CudaModules.load("attention", arch);
-        CudaModules sampling = CudaModules.load("sampling", arch);
         this.embed = embedding.kernel("embed" + sfx);
         this.layernorm = norm.kernel("layernorm1p" + sfx);
         this.ropeKv = rope.kernel("rope_kv_write" + sfx);
@@ -91,7 +90,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
         this.attnDecode = attention.kernel("paged_attention_decode" + sfx);
         this.attnReduce = attention.kernel("paged_attention_reduce" + sfx);
         this.attnPrefill = attention.kernel("paged_attention_prefill" + sfx);
-        this.sampler = new DeviceSampler(sampling.kernel("sample_rows"), config.vocabSize());
+        this.sampler = loadSampler(arch, config.vocabSize());
         this.blas = new Cublas(ctx.stream(), dtype);
         this.maxPositions = config.maxPositionEmbeddings();
         this.maxPartitions = (maxPositions + AttentionPlan.DEFAULT_PARTITION_SIZE - 1) / AttentionPlan.DEFAULT_PARTITION_SIZE;
@@ -109,6 +108,21 @@ public final class CudaBackend implements Backend, DeviceSampling {
                 "cuda backend: %s on %s; %s weights %d MiB; kernels from %s; cuBLAS %d; graphs %s",
                 checkpoint.directory(), ctx, dtype, weights.bytes() >> 20, embedding.origin(), blas.version(),
                 useGraphs ? "on" : "off"));
+    }
+
+    /** The GPU sampler, or null (the engine then samples on the host) when its module cannot be loaded. */
+    private static DeviceSampler loadSampler(String arch, int vocab) {
+        try {
+            return new DeviceSampler(CudaModules.load("sampling", arch).kernel("sample_rows"), vocab);
+        } catch (CudaUnavailableException | CudaException e) {
+            LOG.log(System.Logger.Level.WARNING, "cuda backend: no GPU sampler ({0}); sampling on the host", e.getMessage());
+            return null;
+        }
+    }
+
+    @Override
+    public boolean samplesOnDevice() {
+        return sampler != null;
     }
 
     /** Opens the checkpoint on the default GPU ({@code -Dminitron.cuda.device}, 0). */
@@ -243,6 +257,9 @@ public final class CudaBackend implements Backend, DeviceSampling {
     public SampledTokens forwardAndSample(ForwardBatch batch, SamplingRow[] rows) {
         if (rows.length != batch.logitsIndices().length) {
             throw new IllegalArgumentException(rows.length + " sampling rows for " + batch.logitsIndices().length + " logits rows");
+        }
+        if (sampler == null) {
+            throw new IllegalStateException("this backend has no GPU sampler (samplesOnDevice() is false)");
         }
         run(batch);
         return sampler.sample(ctx.stream(), buf.logits.ptr(), config.vocabSize(), rows);
@@ -400,7 +417,9 @@ public final class CudaBackend implements Backend, DeviceSampling {
         if (buf != null) {
             buf.close();
         }
-        sampler.close();
+        if (sampler != null) {
+            sampler.close();
+        }
         blas.close();
         cosTable.close();
         sinTable.close();

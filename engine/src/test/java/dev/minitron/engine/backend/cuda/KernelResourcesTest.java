@@ -57,7 +57,10 @@ class KernelResourcesTest {
 
     @Test
     void kernelSourcesIncludeOnlyWhatNvrtcHas() throws IOException, URISyntaxException {
-        Path dir = Path.of(resource("cuda/common.cuh").toURI()).getParent();
+        java.net.URI uri = resource("cuda/common.cuh").toURI();
+        org.junit.jupiter.api.Assumptions.assumeTrue("file".equals(uri.getScheme()),
+                "the kernel sources are inside a jar here (checked in the build, where they are files)");
+        Path dir = Path.of(uri).getParent();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.filter(f -> f.toString().endsWith(".cu") || f.toString().endsWith(".cuh")).toList()) {
                 Matcher m = INCLUDE.matcher(Files.readString(p));
