@@ -4,7 +4,8 @@
 // Kernel (extern "C"):
 //   sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* penalties,
 //               float* penaltyRaw, int* out)
-//   grid (numRows), block (SAMPLE_THREADS = 1024), no dynamic shared memory (static ~27 KB).
+//   grid (numRows), block (SAMPLE_THREADS = 1024), no dynamic shared memory (static 44128 bytes,
+//   under the 48 KB that needs no opt-in); 64 registers, no spills (sm_80, sm_90).
 //   - logits     fp32 [numRows, vocab], contiguous. Entries of penalized tokens are OVERWRITTEN in
 //                place with their penalized value (the row is this step's scratch, as on the CPU).
 //   - params     [numRows] SampleRowParams (layout below; DeviceSampler/SamplingRowsPacker pack it).
@@ -35,6 +36,10 @@
 //      sums, then a scan of the one tile that holds the crossing). The CPU sampler walks the same
 //      survivors in descending-probability order, so the two pick different tokens for the same
 //      uniform, by design; both are exact draws from the same distribution.
+//      Passes over the row: greedy 1; temperature/min-p only 2; top-p 5; top-k (+top-p) 2 when at
+//      most SAMPLE_CAND_CAP logits lie in the level-0 bins at or above the k-th largest's (they are
+//      compacted to shared memory in index order and the search runs there), else 5 to 8. A row
+//      with logprobs and penalties reads the raw row once more.
 //   All reductions have a fixed order: a row's result depends on nothing but the row, its
 //   parameters and its uniform.
 
@@ -45,6 +50,13 @@
 #define SAMPLE_TILE 1024
 #define SAMPLE_MAX_TILES 512
 #define SAMPLE_UNROLL 4
+// Fast path for top-k rows: when at most SAMPLE_CAND_CAP logits fall in the level-0 bins at or
+// above the k-th largest's, they are compacted once into shared memory (index order) and every
+// later step runs there: 2 passes over the row instead of 5 to 8. 0 disables it.
+#ifndef SAMPLE_COMPACT
+#define SAMPLE_COMPACT 1
+#endif
+#define SAMPLE_CAND_CAP 2048
 
 #define SAMPLE_FLAG_GREEDY 1
 #define SAMPLE_FLAG_REPETITION 2
@@ -76,7 +88,10 @@ typedef unsigned long long u64;
 #define SAMPLE_FULL 0xffffffffu
 
 struct SampleShared {
-    u64 hist[2048];
+    // Histogram bin b = ((u64)histHi[b] << 32) + histLo[b]: 32-bit shared atomics only (64-bit
+    // shared atomic adds may compile to CAS loops); carries out of the low word are counted exactly.
+    unsigned histLo[2048];
+    unsigned histHi[2048];
     u64 cand[SAMPLE_WARPS * SAMPLE_MAX_LOGPROBS];
     u64 top[SAMPLE_MAX_LOGPROBS];
     double tileSum[SAMPLE_MAX_TILES];
@@ -85,6 +100,9 @@ struct SampleShared {
     float warpF0[SAMPLE_WARPS];
     float warpF1[SAMPLE_WARPS];
     int warpI[SAMPLE_WARPS];
+    unsigned candKey[SAMPLE_CAND_CAP];    // compacted candidates, index order (fast path)
+    int candIdx[SAMPLE_CAND_CAP];
+    int groupCount[2][SAMPLE_UNROLL][SAMPLE_WARPS];
     u64 total;
     u64 above;
     unsigned digit;
@@ -97,6 +115,26 @@ struct SampleShared {
     double residual;
     int token;
     float chosenRaw;
+};
+
+__device__ __forceinline__ float sample_sanitize(float v);
+__device__ __forceinline__ float sample_unkey(unsigned k);
+
+/** The whole row as the survivor search's input: element j is logit j, sanitized on load. */
+struct SampleRowSource {
+    const float* row;
+    int n;
+    __device__ __forceinline__ float logit(int j) const { return sample_sanitize(row[j]); }
+    __device__ __forceinline__ int index(int j) const { return j; }
+};
+
+/** The compacted candidates (shared memory, index order): key and token id. */
+struct SampleCandSource {
+    const unsigned* keys;
+    const int* idx;
+    int n;
+    __device__ __forceinline__ float logit(int j) const { return sample_unkey(keys[j]); }
+    __device__ __forceinline__ int index(int j) const { return idx[j]; }
 };
 
 __device__ __forceinline__ float sample_sanitize(float v) {
@@ -206,10 +244,18 @@ __device__ __forceinline__ double sample_warp_scan_f64(double v, int lane) {
  * and top-n of the raw logits (n = numLogprobs). Results in sh (maxValue, maxIndex, anyFinite,
  * lseMax, lseSum, top[]).
  */
-__device__ void sample_stats_pass(const float* row, int vocab, bool doEff, bool doRaw, int n, SampleShared& sh) {
+__device__ void sample_stats_pass(const float* row, int vocab, bool doEff, bool doRaw, int n, bool doHist,
+                                  SampleShared& sh) {
     const int tid = threadIdx.x;
     const int lane = tid & 31;
     const int warp = tid >> 5;
+    if (doHist) {   // level-0 (top 11 bits) count histogram of the sanitized keys, for top-k
+        for (int b = tid; b < 2048; b += SAMPLE_THREADS) {
+            sh.histLo[b] = 0;
+            sh.histHi[b] = 0;
+        }
+        __syncthreads();
+    }
     float bestV = SAMPLE_NEG_INF;
     int bestI = 0x7fffffff;
     int any = 0;
@@ -235,6 +281,9 @@ __device__ void sample_stats_pass(const float* row, int vocab, bool doEff, bool 
                     bestI = i;
                 }
                 any |= s != SAMPLE_NEG_INF;
+                if (doHist) {
+                    atomicAdd(&sh.histLo[sample_key(s) >> 21], 1u);
+                }
             }
             if (doRaw && valid) {
                 sample_lse_add(lm, ls, v[u]);
@@ -262,7 +311,7 @@ __device__ void sample_stats_pass(const float* row, int vocab, bool doEff, bool 
     if (doTop && lane < n) {
         sh.cand[warp * SAMPLE_MAX_LOGPROBS + lane] = slot;
     }
-    if (tid < SAMPLE_MAX_LOGPROBS) {
+    if (doTop && tid < SAMPLE_MAX_LOGPROBS) {   // only a pass that computes top-n may reset it
         sh.top[tid] = 0;
     }
     __syncthreads();
@@ -313,6 +362,10 @@ __device__ void sample_stats_pass(const float* row, int vocab, bool doEff, bool 
     __syncthreads();
 }
 
+__device__ __forceinline__ u64 sample_bin(const SampleShared& sh, int b) {
+    return ((u64)sh.histHi[b] << 32) + sh.histLo[b];
+}
+
 /**
  * Finds the bin where the suffix sum (from the top bin down) first reaches the target.
  * computeTarget: the target is ceil(topP * total) (top-p's first level). Results: sh.digit (bin),
@@ -326,7 +379,7 @@ __device__ u64 sample_suffix_find(SampleShared& sh, int nbins, u64 target, bool 
     const int lo = (SAMPLE_THREADS - 1 - tid) * per;   // thread 0 owns the top bins
     u64 local = 0;
     for (int b = 0; b < per; b++) {
-        local += sh.hist[lo + b];
+        local += sample_bin(sh, lo + b);
     }
     u64 incl = sample_warp_scan_u64(local, lane);
     if (lane == 31) {
@@ -353,7 +406,7 @@ __device__ u64 sample_suffix_find(SampleShared& sh, int nbins, u64 target, bool 
     }
     u64 acc = sh.warpPrefix[warp] + incl - local;
     for (int b = lo + per - 1; b >= lo; b--) {
-        u64 h = sh.hist[b];
+        u64 h = sample_bin(sh, b);
         if (acc < tgt && acc + h >= tgt) {
             sh.digit = (unsigned)b;
             sh.above = acc;
@@ -369,9 +422,11 @@ __device__ u64 sample_suffix_find(SampleShared& sh, int nbins, u64 target, bool 
  * target-th largest logit (count histograms). massMode true: the largest key t with
  * sum(w | tk <= key, key >= t) >= ceil(topP * sum(w | key >= tk)), w in 2^-40 fixed point.
  */
-__device__ unsigned sample_radix_select(const float* row, int vocab, bool massMode, u64 target, double topP,
+template <class Src>
+__device__ unsigned sample_radix_select(const Src& src, bool massMode, u64 target, double topP,
                                         unsigned tk, float maxLogit, float temperature, SampleShared& sh) {
     const int tid = threadIdx.x;
+    const int vocab = src.n;
     unsigned prefix = 0;
     for (int level = 0; level < 3; level++) {
         const int shift = level == 0 ? 21 : (level == 1 ? 10 : 0);
@@ -379,7 +434,8 @@ __device__ unsigned sample_radix_select(const float* row, int vocab, bool massMo
         const int nbins = 1 << nbits;
         const unsigned hiMask = level == 0 ? 0u : (0xffffffffu << (shift + nbits));
         for (int b = tid; b < nbins; b += SAMPLE_THREADS) {
-            sh.hist[b] = 0;
+            sh.histLo[b] = 0;
+            sh.histHi[b] = 0;
         }
         __syncthreads();
         for (int base = 0; base < vocab; base += SAMPLE_THREADS * SAMPLE_UNROLL) {
@@ -387,12 +443,12 @@ __device__ unsigned sample_radix_select(const float* row, int vocab, bool massMo
 #pragma unroll
             for (int u = 0; u < SAMPLE_UNROLL; u++) {
                 int i = base + u * SAMPLE_THREADS + tid;
-                v[u] = i < vocab ? row[i] : 0.0f;
+                v[u] = i < vocab ? src.logit(i) : 0.0f;
             }
 #pragma unroll
             for (int u = 0; u < SAMPLE_UNROLL; u++) {
                 int i = base + u * SAMPLE_THREADS + tid;
-                float l = sample_sanitize(v[u]);
+                float l = v[u];
                 unsigned key = sample_key(l);
                 if (i < vocab && (key & hiMask) == prefix && key >= tk) {
                     unsigned d = (key >> shift) & (unsigned)(nbins - 1);
@@ -400,10 +456,20 @@ __device__ unsigned sample_radix_select(const float* row, int vocab, bool massMo
                         float w = expf((l - maxLogit) / temperature);
                         u64 fx = __float2ull_rz(w * 1099511627776.0f);   // 2^40
                         if (fx != 0) {
-                            atomicAdd(&sh.hist[d], fx);
+                            // Exact 64-bit sum from 32-bit atomics: an add wraps the low word iff
+                            // old + lo overflows, and each wrap is seen by exactly one add.
+                            unsigned lo = (unsigned)fx;
+                            unsigned hi = (unsigned)(fx >> 32);
+                            unsigned old = atomicAdd(&sh.histLo[d], lo);
+                            if (old + lo < old) {
+                                hi++;
+                            }
+                            if (hi != 0) {
+                                atomicAdd(&sh.histHi[d], hi);
+                            }
                         }
                     } else {
-                        atomicAdd(&sh.hist[d], 1ull);
+                        atomicAdd(&sh.histLo[d], 1u);
                     }
                 }
             }
@@ -418,9 +484,8 @@ __device__ unsigned sample_radix_select(const float* row, int vocab, bool massMo
 }
 
 /** A survivor's weight, 0 for everything else. */
-__device__ __forceinline__ float sample_weight(float raw, unsigned threshold, float maxLogit, float temperature,
+__device__ __forceinline__ float sample_weight(float l, unsigned threshold, float maxLogit, float temperature,
                                                double minP) {
-    float l = sample_sanitize(raw);
     if (sample_key(l) < threshold) {
         return 0.0f;
     }
@@ -429,8 +494,10 @@ __device__ __forceinline__ float sample_weight(float raw, unsigned threshold, fl
 }
 
 /** Inverse-CDF draw over the survivors in index order; returns the token (valid in thread 0). */
-__device__ int sample_draw(const float* row, int vocab, unsigned threshold, float maxLogit, float temperature,
+template <class Src>
+__device__ int sample_draw(const Src& src, unsigned threshold, float maxLogit, float temperature,
                            double minP, double uniform, SampleShared& sh) {
+    const int vocab = src.n;
     const int tid = threadIdx.x;
     const int lane = tid & 31;
     const int warp = tid >> 5;
@@ -443,7 +510,7 @@ __device__ int sample_draw(const float* row, int vocab, unsigned threshold, floa
 #pragma unroll
             for (int j = 0; j < 8; j++) {
                 int i = tileBase + (j0 + j) * 32 + lane;
-                v[j] = i < vocab ? row[i] : SAMPLE_NEG_INF;
+                v[j] = i < vocab ? src.logit(i) : SAMPLE_NEG_INF;
             }
 #pragma unroll
             for (int j = 0; j < 8; j++) {
@@ -496,16 +563,16 @@ __device__ int sample_draw(const float* row, int vocab, unsigned threshold, floa
         int last = -1;
         for (int j = 0; j < SAMPLE_TILE / 32; j++) {
             int i = tileBase + j * 32 + lane;
-            float w = i < vocab ? sample_weight(row[i], threshold, maxLogit, temperature, minP) : 0.0f;
+            float w = i < vocab ? sample_weight(src.logit(i), threshold, maxLogit, temperature, minP) : 0.0f;
             double incl = sample_warp_scan_f64((double)w, lane) + carry;
             unsigned hit = __ballot_sync(SAMPLE_FULL, w > 0.0f && incl > residual);
             if (hit) {
-                token = tileBase + j * 32 + __ffs(hit) - 1;
+                token = src.index(tileBase + j * 32 + __ffs(hit) - 1);
                 break;
             }
             unsigned pos = __ballot_sync(SAMPLE_FULL, w > 0.0f);
             if (pos) {
-                last = tileBase + j * 32 + 31 - __clz(pos);
+                last = src.index(tileBase + j * 32 + 31 - __clz(pos));
             }
             carry = __shfl_sync(SAMPLE_FULL, incl, 31);
         }
@@ -516,6 +583,78 @@ __device__ int sample_draw(const float* row, int vocab, unsigned threshold, floa
     return token;
 }
 
+/** Top-k, top-p and min-p over src, then the draw (token valid in thread 0). */
+template <class Src>
+__device__ int sample_survivors_and_draw(const Src& src, const SampleRowParams& p, float maxLogit, SampleShared& sh) {
+    const float temperature = p.temperature;
+    unsigned tk = 0;
+    if (p.topK > 0 && p.topK < src.n) {
+        tk = sample_radix_select(src, false, (u64)p.topK, 1.0, 0u, maxLogit, temperature, sh);
+    }
+    unsigned threshold = tk;
+    if (p.topP < 1.0) {
+        unsigned tp = sample_radix_select(src, true, 0ull, p.topP, tk, maxLogit, temperature, sh);
+        threshold = tp > threshold ? tp : threshold;
+    }
+    return sample_draw(src, threshold, maxLogit, temperature, p.minP, p.uniform, sh);
+}
+
+/**
+ * Copies the sanitized keys >= lowKey and their ids into sh.cand* in index order (a block-wide
+ * ordered compaction: ballots, per-warp counts, one barrier per SAMPLE_UNROLL x 1024 elements).
+ * Returns how many there are (the caller guarantees at most SAMPLE_CAND_CAP).
+ */
+__device__ int sample_compact(const float* row, int vocab, unsigned lowKey, SampleShared& sh) {
+    const int tid = threadIdx.x;
+    const int lane = tid & 31;
+    const int warp = tid >> 5;
+    const unsigned below = (1u << lane) - 1u;
+    int count = 0;
+    int buf = 0;
+    for (int base = 0; base < vocab; base += SAMPLE_THREADS * SAMPLE_UNROLL) {
+        unsigned key[SAMPLE_UNROLL];
+        unsigned mask[SAMPLE_UNROLL];
+#pragma unroll
+        for (int u = 0; u < SAMPLE_UNROLL; u++) {
+            int i = base + u * SAMPLE_THREADS + tid;
+            key[u] = i < vocab ? sample_key(sample_sanitize(row[i])) : 0u;
+        }
+#pragma unroll
+        for (int u = 0; u < SAMPLE_UNROLL; u++) {
+            int i = base + u * SAMPLE_THREADS + tid;
+            mask[u] = __ballot_sync(SAMPLE_FULL, i < vocab && key[u] >= lowKey);
+            if (lane == 0) {
+                sh.groupCount[buf][u][warp] = __popc(mask[u]);
+            }
+        }
+        __syncthreads();   // double-buffered counts: one barrier per group
+        int offset = count;
+        int total = 0;
+#pragma unroll
+        for (int u = 0; u < SAMPLE_UNROLL; u++) {
+            int before = 0;
+            int all = 0;
+            for (int w = 0; w < SAMPLE_WARPS; w++) {
+                int c = sh.groupCount[buf][u][w];
+                before += w < warp ? c : 0;
+                all += c;
+            }
+            if (mask[u] & (1u << lane)) {
+                int pos = offset + total + before + __popc(mask[u] & below);
+                if (pos < SAMPLE_CAND_CAP) {
+                    sh.candKey[pos] = key[u];
+                    sh.candIdx[pos] = base + u * SAMPLE_THREADS + tid;
+                }
+            }
+            total += all;
+        }
+        count += total;
+        buf ^= 1;
+    }
+    __syncthreads();
+    return count;
+}
+
 extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS, 1)
 sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* penalties, float* penaltyRaw,
             int* out) {
@@ -523,7 +662,7 @@ sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* 
     const int tid = threadIdx.x;
     const int r = blockIdx.x;
     float* row = logits + (long long)r * vocab;
-    const SampleRowParams p = params[r];
+    const SampleRowParams& p = params[r];   // read through the (cached) global copy: no stack frame
     const int n = p.numLogprobs;
     const bool wantLogprobs = n >= 0;
     const bool hasPenalties = p.penaltyCount > 0
@@ -531,7 +670,7 @@ sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* 
 
     // a. raw statistics first when penalties will overwrite the row.
     if (wantLogprobs && hasPenalties) {
-        sample_stats_pass(row, vocab, false, true, n, sh);
+        sample_stats_pass(row, vocab, false, true, n, false, sh);
     }
     // b. penalties, in place; the raw values are kept for the chosen token's logprob.
     if (hasPenalties) {
@@ -554,24 +693,33 @@ sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* 
         __syncthreads();
     }
     // c, d. max / argmax of the sanitized logits (+ the raw statistics when the row is still raw).
-    sample_stats_pass(row, vocab, true, wantLogprobs && !hasPenalties, n, sh);
+    const bool greedy = (p.flags & SAMPLE_FLAG_GREEDY) != 0;
+    const bool topK = p.topK > 0 && p.topK < vocab;
+    sample_stats_pass(row, vocab, true, wantLogprobs && !hasPenalties, n, SAMPLE_COMPACT && topK && !greedy, sh);
     const float maxLogit = sh.maxValue;
     int token;
-    if (!sh.anyFinite || (p.flags & SAMPLE_FLAG_GREEDY)) {
+    if (!sh.anyFinite || greedy) {
         token = sh.maxIndex;
     } else {
         // e. survivors and the draw.
-        const float temperature = p.temperature;
-        unsigned tk = 0;
-        if (p.topK > 0 && p.topK < vocab) {
-            tk = sample_radix_select(row, vocab, false, (u64)p.topK, 1.0, 0u, maxLogit, temperature, sh);
+        bool compacted = false;
+        int numCand = 0;
+        if (SAMPLE_COMPACT && topK) {
+            sample_suffix_find(sh, 2048, (u64)p.topK, false, 1.0);
+            const u64 atOrAbove = sh.above + sample_bin(sh, (int)sh.digit);
+            if (atOrAbove <= SAMPLE_CAND_CAP) {
+                numCand = sample_compact(row, vocab, sh.digit << 21, sh);
+                compacted = true;
+            }
+            __syncthreads();
         }
-        unsigned threshold = tk;
-        if (p.topP < 1.0) {
-            unsigned tp = sample_radix_select(row, vocab, true, 0ull, p.topP, tk, maxLogit, temperature, sh);
-            threshold = tp > threshold ? tp : threshold;
+        if (compacted) {
+            SampleCandSource src{sh.candKey, sh.candIdx, numCand};
+            token = sample_survivors_and_draw(src, p, maxLogit, sh);
+        } else {
+            SampleRowSource src{row, vocab};
+            token = sample_survivors_and_draw(src, p, maxLogit, sh);
         }
-        token = sample_draw(row, vocab, threshold, maxLogit, temperature, p.minP, p.uniform, sh);
         if (tid == 0) {
             sh.token = token < 0 ? sh.maxIndex : token;
         }
