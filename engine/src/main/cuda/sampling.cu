@@ -709,7 +709,7 @@ sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* 
             const u64 atOrAbove = sh.above + sample_bin(sh, (int)sh.digit);
             if (atOrAbove <= SAMPLE_CAND_CAP) {
                 numCand = sample_compact(row, vocab, sh.digit << 21, sh);
-                compacted = true;
+                compacted = numCand <= SAMPLE_CAND_CAP;   // always, as the histogram counted them
             }
             __syncthreads();
         }
