@@ -5,7 +5,8 @@
 //   sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* penalties,
 //               float* penaltyRaw, int* out)
 //   grid (numRows), block (SAMPLE_THREADS = 1024), no dynamic shared memory (static 44128 bytes,
-//   under the 48 KB that needs no opt-in); 64 registers, no spills (sm_80, sm_90).
+//   under the 48 KB that needs no opt-in); 64 registers, no spills (sm_80, sm_90; the out-of-line
+//   radix levels keep a 64-byte stack frame for their by-reference state).
 //   - logits     fp32 [numRows, vocab], contiguous. Entries of penalized tokens are OVERWRITTEN in
 //                place with their penalized value (the row is this step's scratch, as on the CPU).
 //   - params     [numRows] SampleRowParams (layout below; DeviceSampler/SamplingRowsPacker pack it).
@@ -36,10 +37,11 @@
 //      sums, then a scan of the one tile that holds the crossing). The CPU sampler walks the same
 //      survivors in descending-probability order, so the two pick different tokens for the same
 //      uniform, by design; both are exact draws from the same distribution.
-//      Passes over the row: greedy 1; temperature/min-p only 2; top-p 5; top-k (+top-p) 2 when at
-//      most SAMPLE_CAND_CAP logits lie in the level-0 bins at or above the k-th largest's (they are
-//      compacted to shared memory in index order and the search runs there), else 5 to 8. A row
-//      with logprobs and penalties reads the raw row once more.
+//      Passes over the row: greedy 1; temperature/min-p only 2; top-k (+top-p) 2 when at most
+//      SAMPLE_CAND_CAP logits lie in the level-0 bins at or above the k-th largest's (they are
+//      compacted to shared memory in index order and the search runs there), else 5 to 8; top-p
+//      alone 3 when the logits in the level-0 bins at or above the cut's fit (same compaction),
+//      else 6. A row with logprobs and penalties reads the raw row once more.
 //   All reductions have a fixed order: a row's result depends on nothing but the row, its
 //   parameters and its uniform.
 
@@ -418,17 +420,20 @@ __device__ u64 sample_suffix_find(SampleShared& sh, int nbins, u64 target, bool 
 }
 
 /**
- * Radix select over the sanitized logits' keys, from the top. massMode false: the key of the
+ * Radix select over the sanitized logits' keys, from the top, levels [firstLevel, lastLevel] of
+ * 0..2 (prefix and target carry the state between calls). massMode false: the key of the
  * target-th largest logit (count histograms). massMode true: the largest key t with
- * sum(w | tk <= key, key >= t) >= ceil(topP * sum(w | key >= tk)), w in 2^-40 fixed point.
+ * sum(w | tk <= key, key >= t) >= target, w in 2^-40 fixed point; target 0 at level 0 means
+ * ceil(topP * sum(w | key >= tk)). On return prefix holds the digits found so far and target what
+ * is left of it below them.
  */
 template <class Src>
-__device__ unsigned sample_radix_select(const Src& src, bool massMode, u64 target, double topP,
-                                        unsigned tk, float maxLogit, float temperature, SampleShared& sh) {
+__device__ __noinline__ void sample_radix_levels(const Src& src, bool massMode, u64& target, double topP, unsigned tk,
+                                    float maxLogit, float temperature, int firstLevel, int lastLevel,
+                                    unsigned& prefix, SampleShared& sh) {
     const int tid = threadIdx.x;
     const int vocab = src.n;
-    unsigned prefix = 0;
-    for (int level = 0; level < 3; level++) {
+    for (int level = firstLevel; level <= lastLevel; level++) {
         const int shift = level == 0 ? 21 : (level == 1 ? 10 : 0);
         const int nbits = level < 2 ? 11 : 10;
         const int nbins = 1 << nbits;
@@ -475,11 +480,19 @@ __device__ unsigned sample_radix_select(const Src& src, bool massMode, u64 targe
             }
         }
         __syncthreads();
-        target = sample_suffix_find(sh, nbins, target, massMode && level == 0, topP);
+        target = sample_suffix_find(sh, nbins, target, massMode && level == 0 && target == 0, topP);
         target -= sh.above;
         prefix |= sh.digit << shift;
         __syncthreads();
     }
+}
+
+/** All three levels: the threshold key. */
+template <class Src>
+__device__ unsigned sample_radix_select(const Src& src, bool massMode, u64 target, double topP, unsigned tk,
+                                        float maxLogit, float temperature, SampleShared& sh) {
+    unsigned prefix = 0;
+    sample_radix_levels(src, massMode, target, topP, tk, maxLogit, temperature, 0, 2, prefix, sh);
     return prefix;
 }
 
@@ -583,9 +596,13 @@ __device__ int sample_draw(const Src& src, unsigned threshold, float maxLogit, f
     return token;
 }
 
-/** Top-k, top-p and min-p over src, then the draw (token valid in thread 0). */
+/**
+ * Top-k, top-p and min-p over src, then the draw (token valid in thread 0). Top-p's search starts
+ * at level pFirstLevel with pPrefix and pTarget (0, 0, 0: from scratch).
+ */
 template <class Src>
-__device__ int sample_survivors_and_draw(const Src& src, const SampleRowParams& p, float maxLogit, SampleShared& sh) {
+__device__ int sample_survivors_and_draw(const Src& src, const SampleRowParams& p, float maxLogit, int pFirstLevel,
+                                         unsigned pPrefix, u64 pTarget, SampleShared& sh) {
     const float temperature = p.temperature;
     unsigned tk = 0;
     if (p.topK > 0 && p.topK < src.n) {
@@ -593,7 +610,8 @@ __device__ int sample_survivors_and_draw(const Src& src, const SampleRowParams& 
     }
     unsigned threshold = tk;
     if (p.topP < 1.0) {
-        unsigned tp = sample_radix_select(src, true, 0ull, p.topP, tk, maxLogit, temperature, sh);
+        unsigned tp = pPrefix;
+        sample_radix_levels(src, true, pTarget, p.topP, tk, maxLogit, temperature, pFirstLevel, 2, tp, sh);
         threshold = tp > threshold ? tp : threshold;
     }
     return sample_draw(src, threshold, maxLogit, temperature, p.minP, p.uniform, sh);
@@ -704,6 +722,11 @@ sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* 
         // e. survivors and the draw.
         bool compacted = false;
         int numCand = 0;
+        int pFirstLevel = 0;    // where the row path's top-p search starts
+        unsigned pPrefix = 0;
+        u64 pTarget = 0;
+        u64 candTarget = 0;     // the candidate path's top-p target (0: from the candidates' mass)
+        SampleRowSource rowSrc{row, vocab};
         if (SAMPLE_COMPACT && topK) {
             sample_suffix_find(sh, 2048, (u64)p.topK, false, 1.0);
             const u64 atOrAbove = sh.above + sample_bin(sh, (int)sh.digit);
@@ -712,13 +735,20 @@ sample_rows(float* logits, int vocab, const SampleRowParams* params, const int* 
                 compacted = numCand <= SAMPLE_CAND_CAP;   // always, as the histogram counted them
             }
             __syncthreads();
+        } else if (SAMPLE_COMPACT && p.topP < 1.0) {
+            // Top-p alone: its level-0 mass histogram gives the bin of the cut; if the logits in
+            // that bin and above fit, finish on them (3 passes), else go on from level 1 (6).
+            sample_radix_levels(rowSrc, true, pTarget, p.topP, 0u, maxLogit, p.temperature, 0, 0, pPrefix, sh);
+            candTarget = pTarget + sh.above;   // the absolute target: all mass above the cut is in the candidates
+            pFirstLevel = 1;
+            numCand = sample_compact(row, vocab, pPrefix, sh);
+            compacted = numCand <= SAMPLE_CAND_CAP;
         }
         if (compacted) {
             SampleCandSource src{sh.candKey, sh.candIdx, numCand};
-            token = sample_survivors_and_draw(src, p, maxLogit, sh);
+            token = sample_survivors_and_draw(src, p, maxLogit, 0, 0u, candTarget, sh);
         } else {
-            SampleRowSource src{row, vocab};
-            token = sample_survivors_and_draw(src, p, maxLogit, sh);
+            token = sample_survivors_and_draw(rowSrc, p, maxLogit, pFirstLevel, pPrefix, pTarget, sh);
         }
         if (tid == 0) {
             sh.token = token < 0 ? sh.maxIndex : token;
