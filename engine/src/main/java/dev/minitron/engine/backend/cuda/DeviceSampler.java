@@ -13,6 +13,9 @@ import java.nio.IntBuffer;
  * memory; one block per row. See sampling.cu for the algorithm and {@link SamplingRowsPacker} for
  * the parameter layout.
  *
+ * <p>Passes over a row (1 MB at vocab 256000): greedy 1; temperature/min-p 2; top-k (+top-p) 2 when
+ * the k-th largest's neighbourhood is small, else up to 8; top-p 3 or 6.
+ *
  * <p>The kernel overwrites the penalized tokens' entries of the logits rows with their penalized
  * values (the rows are the step's scratch). Owns its device buffers, grown when a step needs more.
  * Only the engine thread uses it.
@@ -60,6 +63,7 @@ public final class DeviceSampler implements AutoCloseable {
         long outBytes = (long) n * OUT_STRIDE * Integer.BYTES;
         output = ensure(output, outBytes);
         input.copyFrom(packed, 0);
+        awaitUpload(input);
         long paramsPtr = input.ptr();
         long pairsPtr = input.ptr() + SamplingRowsPacker.penaltiesByteOffset(n);
         kernel.launch(stream, Dim3.of(n), Dim3.of(BLOCK), 0,
@@ -92,6 +96,17 @@ public final class DeviceSampler implements AutoCloseable {
             }
         }
         return new SampledTokens(tokens, logprobs);
+    }
+
+    /**
+     * Makes sure a {@link DeviceMemory#copyFrom} has landed before a kernel on a (non-blocking)
+     * stream reads it: a synchronous host-to-device copy from pageable memory may return before its
+     * DMA completes, while a device-to-host copy returns only when done and runs after it. Four bytes
+     * read back cost one round trip. TODO(lead): upload through a pinned buffer, stream-ordered
+     * (cuMemcpyHtoDAsync on the sampling stream), and drop this.
+     */
+    static void awaitUpload(DeviceMemory m) {
+        m.copyTo(ByteBuffer.allocateDirect(4), 0);
     }
 
     private static DeviceMemory ensure(DeviceMemory m, long bytes) {

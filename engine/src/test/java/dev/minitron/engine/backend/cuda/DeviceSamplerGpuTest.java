@@ -93,6 +93,7 @@ class DeviceSamplerGpuTest {
     private static SampledTokens runOnGpu(DeviceSampler sampler, Batch b, int vocab) {
         try (DeviceMemory d = DeviceMemory.allocate((long) b.logits.length * Float.BYTES)) {
             d.copyFrom(b.logits, b.logits.length, 0);
+            DeviceSampler.awaitUpload(d);
             return sampler.sample(ctx.stream(), d.ptr(), vocab, b.rows);
         }
     }
@@ -192,6 +193,7 @@ class DeviceSamplerGpuTest {
         try (DeviceSampler sampler = new DeviceSampler(kernel, vocab);
              DeviceMemory d = DeviceMemory.allocate((long) logits.length * Float.BYTES)) {
             d.copyFrom(logits, logits.length, 0);
+            DeviceSampler.awaitUpload(d);
             for (int c = 0; c < params.length; c++) {
                 SamplingRow[] rows = new SamplingRow[numRows];
                 for (int i = 0; i < numRows; i++) {
