@@ -104,6 +104,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
         this.sinTable = DeviceMemory.allocate((long) maxPositions * half * 4);
         cosTable.copyFrom(angles.cos(), angles.cos().length, 0);
         sinTable.copyFrom(angles.sin(), angles.sin().length, 0);
+        ctx.synchronize(); // the uploads above have landed before any kernel on our non-blocking stream reads them
         LOG.log(System.Logger.Level.INFO, () -> String.format(
                 "cuda backend: %s on %s; %s weights %d MiB; kernels from %s; cuBLAS %d; graphs %s",
                 checkpoint.directory(), ctx, dtype, weights.bytes() >> 20, embedding.origin(), blas.version(),
@@ -244,7 +245,8 @@ public final class CudaBackend implements Backend, DeviceSampling {
         int vocab = config.vocabSize();
         int wanted = batch.logitsIndices().length;
         float[] flat = new float[wanted * vocab];
-        buf.logits.copyTo(flat, flat.length, 0); // synchronous: waits for the step
+        ctx.stream().synchronize(); // a synchronous copy does not wait for a non-blocking stream
+        buf.logits.copyTo(flat, flat.length, 0);
         float[][] out = new float[wanted][];
         for (int i = 0; i < wanted; i++) {
             out[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);

@@ -79,6 +79,15 @@ public final class CudaContext implements AutoCloseable {
         Cuda.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
     }
 
+    /**
+     * Waits for everything on the device, including the DMA of earlier synchronous copies from
+     * pageable memory (which may return before it lands, and which a non-blocking stream does not
+     * wait for).
+     */
+    public void synchronize() {
+        Cuda.check(cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
     public CudaStream stream() {
         return stream;
     }
