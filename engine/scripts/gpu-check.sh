@@ -373,9 +373,9 @@ device() {
     run_stage hf_fixtures 120 &              # transformers on tiny models and nvcc builds overlap well
     run_stage cuda_tests 120
     wait
-    run_stage java_tests 150
-    run_stage hf_bench 170
-    run_stage engine_bench 120
+    run_stage java_tests ${GPU_CHECK_JAVA_TESTS_S:-150}
+    run_stage hf_bench ${GPU_CHECK_HF_BENCH_S:-170}
+    run_stage engine_bench ${GPU_CHECK_ENGINE_BENCH_S:-120}
     # pack
     tar czf "$OUT_DIR/logs.tgz" -C "$WORK" --exclude='cuda/*_test' --exclude='hf/*.logits.f32' --exclude=./ckpt --exclude=./jre . 2>/dev/null \
         || echo "could not pack logs" >> "$WORK/detail.engine_bench"

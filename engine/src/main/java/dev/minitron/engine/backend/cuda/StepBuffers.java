@@ -16,6 +16,7 @@ final class StepBuffers implements AutoCloseable {
     final int seqs;
     final int rows;
     final int maxBlocksPerSeq;
+    final long partialSlots;
     final DeviceMemory h;        // fp32 [tokens, hidden]
     final DeviceMemory x;        // T    [tokens, max(hidden, qSize)] normalized input / attention output
     final DeviceMemory qkv;      // fp32 [tokens, qkvStride]
@@ -30,11 +31,12 @@ final class StepBuffers implements AutoCloseable {
     final PinnedBuffer metaHost;
     private final DeviceMemory[] all;
 
-    StepBuffers(ModelConfig c, DType dtype, int tokens, int seqs, int rows, int maxBlocksPerSeq, int maxPartitions) {
+    StepBuffers(ModelConfig c, DType dtype, int tokens, int seqs, int rows, int maxBlocksPerSeq, long partialSlots) {
         this.tokens = tokens;
         this.seqs = seqs;
         this.rows = rows;
         this.maxBlocksPerSeq = maxBlocksPerSeq;
+        this.partialSlots = partialSlots;
         int e = dtype.byteSize();
         int qkvStride = c.qSize() + 2 * c.kvSize();
         long t = tokens;
@@ -45,7 +47,7 @@ final class StepBuffers implements AutoCloseable {
         up = DeviceMemory.allocate(t * c.intermediateSize() * 4);
         act = DeviceMemory.allocate(t * c.intermediateSize() * e);
         logits = DeviceMemory.allocate((long) rows * c.vocabSize() * 4);
-        long partials = (long) seqs * c.numAttentionHeads() * maxPartitions;
+        long partials = partialSlots; // (sequence, head, partition) triples of the split decode attention
         partialOut = DeviceMemory.allocate(partials * c.headDim() * 4);
         partialMax = DeviceMemory.allocate(partials * 4);
         partialSum = DeviceMemory.allocate(partials * 4);
