@@ -22,8 +22,15 @@ public final class IncrementalDetokenizer {
         this.tokenizer = tokenizer;
     }
 
-    /** Adds one token; returns the text it completes (possibly empty). */
+    /**
+     * Adds one token; returns the text it completes (possibly empty). An id past the tokenizer's
+     * pieces (a model whose embedding is padded beyond its tokenizer, or random weights over a small
+     * test tokenizer) has no text, as in transformers.
+     */
     public String push(int tokenId) {
+        if (tokenId >= tokenizer.vocabSize() && tokenId >= 0) {
+            return "";
+        }
         byte[] bytes = tokenizer.tokenBytes(tokenId);
         if (bytes.length == 0) {
             return "";

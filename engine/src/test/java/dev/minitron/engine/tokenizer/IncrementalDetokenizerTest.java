@@ -13,6 +13,15 @@ class IncrementalDetokenizerTest {
     private final SentencePieceTokenizer tokenizer = TestModels.tokenizer();
 
     @Test
+    void idsPastTheTokenizersPiecesHaveNoText() {
+        IncrementalDetokenizer detok = new IncrementalDetokenizer(tokenizer);
+        assertThat(detok.push(TestModels.id(tokenizer, "▁the"))).isEqualTo(" the");
+        assertThat(detok.push(tokenizer.vocabSize())).isEmpty();      // a padded embedding row, no piece
+        assertThat(detok.push(tokenizer.vocabSize() + 200_000)).isEmpty();
+        assertThat(detok.push(TestModels.id(tokenizer, "▁the"))).isEqualTo(" the");
+    }
+
+    @Test
     void emojiSplitOverByteTokensIsHeldBackThenReleasedWhole() {
         IncrementalDetokenizer detok = new IncrementalDetokenizer(tokenizer);
         int[] bytes = {byteId(0xF0), byteId(0x9F), byteId(0x98), byteId(0x80)}; // U+1F600
