@@ -12,6 +12,9 @@ import org.bytedeco.javacpp.SizeTPointer;
  */
 public final class CudaContext implements AutoCloseable {
 
+    /** CUDA 13.0, as cuDriverGetVersion reports it: the kernels and libraries need it. */
+    static final int MIN_DRIVER = 13000;
+
     private final int device;
     private final int ordinal;
     private final CUctx_st context;
@@ -31,6 +34,13 @@ public final class CudaContext implements AutoCloseable {
             throw new CudaUnavailableException("cuInit failed: " + Cuda.errorName(rc)
                     + (rc == CUDA_ERROR_NO_DEVICE ? " (no GPU visible to this process)" : ""));
         }
+        int[] version = new int[1];
+        Cuda.check(cuDriverGetVersion(version), "cuDriverGetVersion");
+        if (version[0] < MIN_DRIVER) {
+            throw new CudaUnavailableException("the NVIDIA driver supports CUDA " + version[0] / 1000 + "."
+                    + version[0] % 1000 / 10 + "; this backend is built for CUDA 13.0 or newer (driver 580+)");
+        }
+        this.driverVersion = version[0];
         int[] count = new int[1];
         Cuda.check(cuDeviceGetCount(count), "cuDeviceGetCount");
         if (ordinal < 0 || ordinal >= count[0]) {
@@ -54,9 +64,6 @@ public final class CudaContext implements AutoCloseable {
             Cuda.check(cuDeviceTotalMem(total, device), "cuDeviceTotalMem");
             this.totalBytes = total.get();
         }
-        int[] version = new int[1];
-        Cuda.check(cuDriverGetVersion(version), "cuDriverGetVersion");
-        this.driverVersion = version[0];
         this.context = new CUctx_st();
         Cuda.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
         Cuda.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
