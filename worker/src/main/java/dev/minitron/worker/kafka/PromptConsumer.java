@@ -307,7 +307,8 @@ public class PromptConsumer {
             return;
         }
         try {
-            RequestSink answers = requestMetrics.observe(publisher.sinkFor(request, answered::add));
+            RequestSink answers = requestMetrics.observe(request.millisBeforeEngine(),
+                    publisher.sinkFor(request, answered::add));
             engine.addRequest(s.engineRequest(), output -> {
                 release(request);
                 answers.accept(output);

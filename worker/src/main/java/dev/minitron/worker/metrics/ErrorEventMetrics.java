@@ -3,14 +3,16 @@ package dev.minitron.worker.metrics;
 import dev.minitron.schemas.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
 
 /**
  * Error events on {@code minitron.errors}, by code, counted when the broker acknowledges them. The
  * codes are a closed set, so every series exists (at 0) from startup and a rate alert needs no
  * {@code absent()}.
  */
-@ApplicationScoped
+@Startup
+@Singleton   // created at startup: every code's series exists at 0
 public class ErrorEventMetrics {
 
     private final Counter[] published = new Counter[ErrorCode.values().length];   // by ordinal

@@ -5,7 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,8 @@ import org.jboss.logging.Logger;
  * partition counted from its commit watermark. The poll thread publishes its numbers once per loop
  * (volatile writes); Prometheus reads them from any thread.
  */
-@ApplicationScoped
+@Startup
+@Singleton   // created at startup: the series exist before the first poll
 public class PromptConsumerMetrics {
 
     private static final Logger LOG = Logger.getLogger(PromptConsumerMetrics.class);

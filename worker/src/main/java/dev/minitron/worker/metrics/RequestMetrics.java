@@ -8,8 +8,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.runtime.Startup;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -21,9 +22,12 @@ import java.util.function.LongSupplier;
  * model and the finish reason only; never a request id or any text.
  *
  * <p>vLLM's names under {@code minitron:}, and the OpenTelemetry GenAI server metrics
- * ({@code gen_ai.server.*}) for collectors that follow the semantic conventions.
+ * ({@code gen_ai.server.*}) for collectors that follow the semantic conventions. A request arrives
+ * when its prompt record was written, as in the completion's {@code timing}: a backlog waits in
+ * Kafka rather than in the engine's queue, and it is part of what the client waits for.
  */
-@ApplicationScoped
+@Startup
+@Singleton   // no client proxy on the token path; created at startup so every series exists before the first request
 public class RequestMetrics {
 
     /** The {@code gen_ai.operation.name} of a prompt → completion request. */
@@ -74,9 +78,13 @@ public class RequestMetrics {
         return Timer.builder(name).description(help).tags(tags).serviceLevelObjectives(buckets).register(registry);
     }
 
-    /** Wraps one request's sink so that its outputs are measured before they are published. */
-    public RequestSink observe(RequestSink sink) {
-        return new TimedSink(this, sink);
+    /**
+     * Wraps one request's sink so that its outputs are measured before they are published.
+     *
+     * @param millisBeforeEngine from the prompt record's timestamp to the hand-over to the engine
+     */
+    public RequestSink observe(long millisBeforeEngine, RequestSink sink) {
+        return new TimedSink(this, millisBeforeEngine, sink);
     }
 
     long nanoTime() {
@@ -95,18 +103,19 @@ public class RequestMetrics {
         }
     }
 
-    void finished(RequestOutput.Finished f) {
+    /** The engine's times count from its own arrival; {@code before} adds the time before the engine. */
+    void finished(RequestOutput.Finished f, long before) {
         finished[f.reason().ordinal()].increment();
-        queueTime.record(f.queuedMillis(), TimeUnit.MILLISECONDS);
-        e2eLatency.record(f.durationMillis(), TimeUnit.MILLISECONDS);
-        genAiRequestDuration.record(f.durationMillis(), TimeUnit.MILLISECONDS);
-        Long ttft = f.ttftMillis();
-        if (ttft == null) {
+        queueTime.record(before + f.queuedMillis(), TimeUnit.MILLISECONDS);
+        e2eLatency.record(before + f.durationMillis(), TimeUnit.MILLISECONDS);
+        genAiRequestDuration.record(before + f.durationMillis(), TimeUnit.MILLISECONDS);
+        if (f.ttftMillis() == null) {
             return;
         }
-        timeToFirstToken.record(ttft, TimeUnit.MILLISECONDS);
+        long ttft = f.ttftMillis();
+        timeToFirstToken.record(before + ttft, TimeUnit.MILLISECONDS);
         if (f.reason() == FinishReason.STOP || f.reason() == FinishReason.LENGTH) {
-            genAiTimeToFirstToken.record(ttft, TimeUnit.MILLISECONDS);
+            genAiTimeToFirstToken.record(before + ttft, TimeUnit.MILLISECONDS);
             if (f.completionTokens() > 1) {
                 long afterFirst = Math.max(0, f.durationMillis() - ttft) * 1_000_000L;
                 genAiTimePerOutputToken.record(afterFirst / (f.completionTokens() - 1), TimeUnit.NANOSECONDS);

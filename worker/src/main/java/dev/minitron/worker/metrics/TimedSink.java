@@ -6,16 +6,19 @@ import dev.minitron.engine.RequestSink;
 /**
  * One request's sink, measured: the inter-token latency is the time between consecutive token
  * deltas as they reach the worker (what a streaming client sees, less Kafka), and the finish
- * carries the engine's own TTFT, queue and end-to-end times. Engine thread only, like every sink.
+ * carries the engine's own TTFT, queue and end-to-end times, to which the time the prompt spent
+ * in Kafka is added. Engine thread only, like every sink.
  */
 final class TimedSink implements RequestSink {
 
     private final RequestMetrics metrics;
     private final RequestSink next;
+    private final long millisBeforeEngine;
     private long lastTokenNanos = -1;
 
-    TimedSink(RequestMetrics metrics, RequestSink next) {
+    TimedSink(RequestMetrics metrics, long millisBeforeEngine, RequestSink next) {
         this.metrics = metrics;
+        this.millisBeforeEngine = millisBeforeEngine;
         this.next = next;
     }
 
@@ -31,7 +34,7 @@ final class TimedSink implements RequestSink {
             }
             case RequestOutput.TokenDelta empty -> {
             }
-            case RequestOutput.Finished finished -> metrics.finished(finished);
+            case RequestOutput.Finished finished -> metrics.finished(finished, millisBeforeEngine);
         }
         next.accept(output);
     }

@@ -21,7 +21,7 @@ class RequestMetricsTest {
     private long now;
     private final RequestMetrics metrics = new RequestMetrics(registry, "tiny", () -> now);
     private final List<RequestOutput> published = new ArrayList<>();
-    private final RequestSink sink = metrics.observe(published::add);
+    private final RequestSink sink = metrics.observe(0, published::add);
 
     @Test
     void interTokenLatencyIsTheGapBetweenConsecutiveDeltas() {
@@ -61,6 +61,18 @@ class RequestMetricsTest {
     }
 
     @Test
+    void timeInKafkaBeforeTheEngineCountsAsWaiting() {
+        var fromRecord = metrics.observe(100, published::add);
+        fromRecord.accept(finished(FinishReason.STOP, 3, 2L, 10L, 30L));
+
+        assertThat(timer("minitron:request_queue_time").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(102);
+        assertThat(timer("minitron:time_to_first_token").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(110);
+        assertThat(timer("minitron:e2e_request_latency").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(130);
+        // per output token: the time after the first token only, so the wait does not count
+        assertThat(timer("gen_ai.server.time_per_output_token").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(10);
+    }
+
+    @Test
     void aFailedRequestCountsItsReasonButNoSuccessLatencies() {
         sink.accept(finished(FinishReason.ERROR, 0, 0L, null, 0L));
         sink.accept(finished(FinishReason.CANCELLED, 3, 1L, 20L, 40L));
@@ -87,7 +99,7 @@ class RequestMetricsTest {
     void prometheusNamesKeepTheColonPrefixAndOtelNamesGetUnderscores() {
         var prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         var m = new RequestMetrics(prometheus, "tiny", () -> 0);
-        m.finished(finished(FinishReason.STOP, 2, 1L, 2L, 3L));
+        m.finished(finished(FinishReason.STOP, 2, 1L, 2L, 3L), 0);
 
         String text = prometheus.scrape();
         assertThat(text)
