@@ -82,6 +82,22 @@ class TogglesTest {
         assertThat(Chart.renderDefaults().find(ConfigMap.class)).isEmpty();
     }
 
+    /** The worker's serving metrics (docs/metrics.md) by their exported names: requests, latency, KV, lag, errors. */
+    @Test
+    void grafanaDashboardChartsTheWorkersServingMetrics() throws Exception {
+        ConfigMap dashboard = Chart.render("grafana: {dashboard: {enabled: true}}").one(ConfigMap.class);
+        JsonNode json = new ObjectMapper().readTree(dashboard.getData().get("minitron-fleet.json"));
+        StringBuilder queries = new StringBuilder();
+        json.path("panels").forEach(p -> p.path("targets").forEach(t -> queries.append(t.path("expr").asText()).append('\n')));
+        assertThat(queries.toString()).contains(
+                "minitron:num_requests_running", "minitron:num_requests_waiting", "minitron:request_success_total",
+                "minitron:generation_tokens_total", "minitron:time_to_first_token_seconds_bucket",
+                "minitron:inter_token_latency_seconds_bucket", "minitron:e2e_request_latency_seconds_bucket",
+                "minitron:kv_cache_usage_perc", "minitron:kafka_consumer_lag", "minitron:num_preemptions_total",
+                "minitron:error_events_total");
+        assertThat(queries.toString()).contains("histogram_quantile(0.99");
+    }
+
     @Test
     void otelExportsToTheConfiguredCollectorOrIsSwitchedOff() {
         WorkerPod traced = WorkerPod.of(Chart.render("otel: {enabled: true, endpoint: \"http://otel:4317\", samplerRatio: 0.25}"));

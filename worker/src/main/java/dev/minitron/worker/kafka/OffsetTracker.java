@@ -154,6 +154,15 @@ public final class OffsetTracker {
         return s == null || s.next < 0 ? 0 : s.next - s.watermark();
     }
 
+    /** {@link #uncommittedSpan} summed over every partition. */
+    public long uncommitted() {
+        long n = 0;
+        for (PartitionState s : partitions.values()) {
+            n += s.next < 0 ? 0 : s.next - s.watermark();
+        }
+        return n;
+    }
+
     /** Takes back the last tracked offset of a partition (the record was handed back to Kafka with a seek). */
     public void untrackLast(TopicPartition tp, long offset) {
         PartitionState s = partitions.get(tp);

@@ -8,6 +8,9 @@ import dev.minitron.worker.config.WorkerConfig;
 import dev.minitron.worker.engine.EngineHolder;
 import dev.minitron.worker.mapping.AdmissionResult;
 import dev.minitron.worker.mapping.RequestAdmission;
+import dev.minitron.worker.metrics.KafkaClientMetricsBinder;
+import dev.minitron.worker.metrics.PromptConsumerMetrics;
+import dev.minitron.worker.metrics.RequestMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -76,10 +79,18 @@ public class PromptConsumer {
     private volatile Thread thread;
 
     private final CancelRegistry cancels;
+    private final RequestMetrics requestMetrics;
+    private final PromptConsumerMetrics metrics;
+    private final KafkaClientMetricsBinder clientMetrics;
 
     public PromptConsumer(WorkerConfig config, KafkaSettings settings, ResultPublisher publisher,
-                          RequestAdmission admission, EngineHolder engineHolder, CancelRegistry cancels) {
+                          RequestAdmission admission, EngineHolder engineHolder, CancelRegistry cancels,
+                          RequestMetrics requestMetrics, PromptConsumerMetrics metrics,
+                          KafkaClientMetricsBinder clientMetrics) {
         this.cancels = cancels;
+        this.requestMetrics = requestMetrics;
+        this.metrics = metrics;
+        this.clientMetrics = clientMetrics;
         this.config = config;
         this.settings = settings;
         this.publisher = publisher;
@@ -149,7 +160,8 @@ public class PromptConsumer {
     private void run() {
         int max = config.consumer().maxInFlight();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer(config.consumer().groupId(),
-                Math.min(500, max)))) {
+                Math.min(500, max)));
+             AutoCloseable clientMetricsBinding = clientMetrics.bind(c)) {
             consumer = c;
             c.subscribe(List.of(config.topics().prompts()), new Rebalance());
             while (running) {
@@ -173,9 +185,10 @@ public class PromptConsumer {
                 startAll(c);
                 commitAsync(c);
                 applyBackpressure(c, max);
+                publishMetrics(c);
             }
             drain(c);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             LOG.error("the Kafka poll loop stopped", e);
         }
     }
@@ -294,7 +307,8 @@ public class PromptConsumer {
             return;
         }
         try {
-            RequestSink answers = publisher.sinkFor(request, answered::add);
+            RequestSink answers = requestMetrics.observe(request.millisBeforeEngine(),
+                    publisher.sinkFor(request, answered::add));
             engine.addRequest(s.engineRequest(), output -> {
                 release(request);
                 answers.accept(output);
@@ -408,6 +422,15 @@ public class PromptConsumer {
         if (!resume.isEmpty()) {
             c.resume(resume);
             resume.forEach(paused::remove);
+        }
+    }
+
+    /** The loop's numbers for /q/metrics: a few volatile writes, and the partitions' lag every few seconds. */
+    private void publishMetrics(KafkaConsumer<byte[], byte[]> c) {
+        long now = System.nanoTime();
+        metrics.loop(now, paused.size(), inFlight.size(), tracker.uncommitted());
+        if (metrics.lagDue(now)) {
+            metrics.refreshLag(c, now, tracker::watermark);
         }
     }
 

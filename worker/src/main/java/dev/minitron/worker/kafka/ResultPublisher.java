@@ -11,6 +11,8 @@ import dev.minitron.schemas.json.WireJson;
 import dev.minitron.worker.config.WorkerConfig;
 import dev.minitron.worker.engine.WorkerIdentity;
 import dev.minitron.worker.mapping.EventMapper;
+import dev.minitron.worker.metrics.ErrorEventMetrics;
+import dev.minitron.worker.metrics.KafkaClientMetricsBinder;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -41,9 +43,14 @@ public class ResultPublisher {
     private final ObjectWriter json = WireJson.writer();
     private final int maxValueBytes;
     private final AtomicLong failedTerminalSends = new AtomicLong();
+    private final ErrorEventMetrics errorMetrics;
+    private final AutoCloseable clientMetricsBinding;
 
-    public ResultPublisher(KafkaSettings settings, WorkerConfig config, WorkerIdentity identity, EventMapper mapper) {
+    public ResultPublisher(KafkaSettings settings, WorkerConfig config, WorkerIdentity identity, EventMapper mapper,
+                           ErrorEventMetrics errorMetrics, KafkaClientMetricsBinder clientMetrics) {
         this.producer = new KafkaProducer<>(settings.producer("minitron-worker-" + identity.id()));
+        this.errorMetrics = errorMetrics;
+        this.clientMetricsBinding = clientMetrics.bind(producer);
         this.topics = config.topics();
         this.mapper = mapper;
         this.maxValueBytes = settings.maxRecordBytes() - RECORD_OVERHEAD;
@@ -90,7 +97,10 @@ public class ResultPublisher {
      */
     public void error(ErrorEvent event, byte[] recordKey, Runnable onAcknowledged) {
         byte[] k = event.id() != null ? key(event.id()) : recordKey;
-        send(topics.errors(), k, bytes(event), onAcknowledged);
+        send(topics.errors(), k, bytes(event), () -> {
+            errorMetrics.published(event.code());
+            onAcknowledged.run();
+        });
     }
 
     private static byte[] key(String id) {
@@ -146,6 +156,11 @@ public class ResultPublisher {
 
     @PreDestroy
     void close() {
+        try {
+            clientMetricsBinding.close();
+        } catch (Exception e) {
+            LOG.debugf("unbinding the producer's metrics: %s", e.toString());
+        }
         producer.close(Duration.ofSeconds(10));
     }
 }

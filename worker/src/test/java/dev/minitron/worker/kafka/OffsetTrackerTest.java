@@ -33,6 +33,21 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void uncommittedCountsEveryOffsetAboveTheWatermarksOfAllPartitions() {
+        OffsetTracker t = new OffsetTracker();
+        long g0 = t.track(P0, 0);
+        t.track(P0, 1);
+        long g2 = t.track(P0, 2);
+        long g1 = t.track(P1, 5);
+        t.ack(P0, 2, g2);   // answered, but held back by 0 and 1
+        assertThat(t.uncommitted()).isEqualTo(3 + 1);
+
+        t.ack(P0, 0, g0);
+        t.ack(P1, 5, g1);
+        assertThat(t.uncommitted()).isEqualTo(2);   // P0: 1 unanswered, 2 above it
+    }
+
+    @Test
     void committableOffersOnlyWatermarksThatMoved() {
         OffsetTracker t = new OffsetTracker();
         t.track(P0, 0);
