@@ -10,7 +10,7 @@ import java.util.Optional;
  * Nemotron's LayerNorm1P: {@code (x − μ)/√(σ² + eps) · (1 + w) + b} with fp32 statistics. The
  * checkpoint stores {@code w = γ − 1}; like Hugging Face, the 1 is added in the weight's dtype.
  */
-final class LayerNorm1P {
+public final class LayerNorm1P {
 
     private static final System.Logger LOG = System.getLogger(LayerNorm1P.class.getName());
 
@@ -29,6 +29,19 @@ final class LayerNorm1P {
 
     /** Loads {@code prefix.weight} and {@code prefix.bias}; a missing bias is zero, with a warning. */
     static LayerNorm1P load(Checkpoint checkpoint, String prefix, int hidden, float eps) {
+        Parameters p = parameters(checkpoint, prefix, hidden);
+        return new LayerNorm1P(p.gamma(), p.beta(), eps);
+    }
+
+    /**
+     * A LayerNorm1P's parameters as every backend uses them: {@code gamma = 1 + w} rounded to the
+     * stored dtype (as Hugging Face adds the 1 in the weight's dtype) and {@code beta}, both fp32.
+     */
+    public record Parameters(float[] gamma, float[] beta) {
+    }
+
+    /** {@code prefix.weight} and {@code prefix.bias} of {@code checkpoint}; a missing bias is zero, with a warning. */
+    public static Parameters parameters(Checkpoint checkpoint, String prefix, int hidden) {
         TensorView w = checkpoint.tensor(prefix + ".weight");
         requireVector(checkpoint, w, hidden);
         float[] gamma = w.toFloatArray();
@@ -44,7 +57,7 @@ final class LayerNorm1P {
             LOG.log(Level.WARNING, "{0}: no tensor {1}.bias; using a zero bias", checkpoint.directory(), prefix);
             beta = new float[hidden];
         }
-        return new LayerNorm1P(gamma, beta, eps);
+        return new Parameters(gamma, beta);
     }
 
     private static void requireVector(Checkpoint checkpoint, TensorView t, int hidden) {

@@ -1,5 +1,6 @@
 package dev.minitron.engine.backend.cuda;
 
+import dev.minitron.engine.backend.cpu.LayerNorm1P;
 import dev.minitron.engine.config.ModelConfig;
 import dev.minitron.engine.io.Checkpoint;
 import dev.minitron.engine.io.CheckpointException;
@@ -11,7 +12,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The model's weights on the device, uploaded once from the (memory-mapped) checkpoint in the
@@ -160,25 +160,9 @@ final class DeviceWeights implements AutoCloseable {
     }
 
     private Norm norm(Checkpoint ckpt, String prefix, int hidden) {
-        TensorView w = ckpt.tensor(prefix + ".weight");
-        if (w.rank() != 1 || w.dim(0) != hidden) {
-            throw new CheckpointException(ckpt.directory(), w + " should have shape [" + hidden + "]");
-        }
-        float[] gamma = w.toFloatArray();
-        for (int i = 0; i < hidden; i++) {
-            gamma[i] = w.dtype().round(1.0f + gamma[i]);
-        }
-        Optional<TensorView> b = ckpt.findTensor(prefix + ".bias");
-        float[] beta;
-        if (b.isPresent()) {
-            if (b.get().rank() != 1 || b.get().dim(0) != hidden) {
-                throw new CheckpointException(ckpt.directory(), b.get() + " should have shape [" + hidden + "]");
-            }
-            beta = b.get().toFloatArray();
-        } else {
-            LOG.log(System.Logger.Level.WARNING, "{0}: no tensor {1}.bias; using a zero bias", ckpt.directory(), prefix);
-            beta = new float[hidden];
-        }
+        LayerNorm1P.Parameters p = LayerNorm1P.parameters(ckpt, prefix, hidden);
+        float[] gamma = p.gamma();
+        float[] beta = p.beta();
         DeviceMemory g = track(DeviceMemory.allocate((long) hidden * Float.BYTES));
         DeviceMemory be = track(DeviceMemory.allocate((long) hidden * Float.BYTES));
         g.copyFrom(gamma, hidden, 0);
