@@ -33,7 +33,7 @@ public final class WorkerAcls {
     /**
      * A worker without the status views: reads prompts (in its consumer group) and cancels (no group),
      * writes tokens, completions and errors, and reads the completions topic's configuration (the
-     * startup check that it is compacted). Its idempotent producer needs nothing more since Kafka 3.0.
+     * startup check that it is compacted). Its idempotent producer needs nothing more on brokers since 2.8 (KIP-679).
      */
     public static List<AclBinding> worker(String principal, TopicSet t) {
         List<AclBinding> acls = new ArrayList<>();
