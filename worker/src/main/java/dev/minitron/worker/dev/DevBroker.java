@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -82,11 +83,13 @@ public final class DevBroker implements AutoCloseable {
     private final Process process;
     private final KraftConfig config;
     private final Path logFile;
+    private final Map<String, Object> clientSettings;
 
-    private DevBroker(Process process, KraftConfig config, Path logFile) {
+    private DevBroker(Process process, KraftConfig config, Path logFile, Map<String, Object> clientSettings) {
         this.process = process;
         this.config = config;
         this.logFile = logFile;
+        this.clientSettings = Map.copyOf(clientSettings);
     }
 
     /** {@code -Ddevbroker.classpath} (set by the worker's Surefire), else the default build's file. */
@@ -114,20 +117,31 @@ public final class DevBroker implements AutoCloseable {
             Ports.requireFree(HOST, controllerPort, "controller", "--controller-port");
         }
         var config = new KraftConfig(options.dataDir().toAbsolutePath(), HOST, brokerPort, controllerPort);
-        String classpath = classpath(options.classpathFile());
-        Path logFile = options.logFile().toAbsolutePath();
+        return launch(config, options.classpathFile(), options.logFile(), List.of(), Map.of());
+    }
+
+    /**
+     * Writes {@code config}, formats its data directory if it is new (with {@code formatArgs} added to
+     * {@code kafka-storage format}, e.g. {@code --add-scram}), and starts the broker. {@code
+     * clientSettings} are what an admin client needs besides the bootstrap servers to reach the
+     * broker's port (security settings); {@link #awaitReady} connects with them.
+     */
+    static DevBroker launch(KraftConfig config, Path classpathFile, Path logFile, List<String> formatArgs,
+            Map<String, Object> clientSettings) {
+        String classpath = classpath(classpathFile);
+        Path log = logFile.toAbsolutePath();
         try {
             config.write();
-            Files.createDirectories(logFile.getParent());
+            Files.createDirectories(log.getParent());
             if (!config.isFormatted()) {
-                format(config, classpath, logFile);
+                format(config, classpath, log, formatArgs);
             }
             var process = new ProcessBuilder(javaCommand(config, classpath,
                             TetheredMain.class.getName(), "kafka.Kafka", config.serverProperties().toString()))
                     .redirectErrorStream(true)
-                    .redirectOutput(Redirect.appendTo(logFile.toFile()))
+                    .redirectOutput(Redirect.appendTo(log.toFile()))
                     .start();
-            return new DevBroker(process, config, logFile);
+            return new DevBroker(process, config, log, clientSettings);
         } catch (IOException e) {
             throw new DevBrokerException("cannot start the Kafka broker: " + e.getMessage(), e);
         }
@@ -165,10 +179,11 @@ public final class DevBroker implements AutoCloseable {
             checkDeadline(deadline, timeout);
             sleep(100);
         }
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000))) {
+        var settings = new HashMap<>(clientSettings);
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        settings.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        settings.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000);
+        try (Admin admin = Admin.create(settings)) {
             while (true) {
                 checkRunning();
                 checkDeadline(deadline, timeout);
@@ -228,10 +243,12 @@ public final class DevBroker implements AutoCloseable {
         }
     }
 
-    private static void format(KraftConfig config, String classpath, Path logFile) throws IOException {
-        var command = javaCommand(config, classpath, "kafka.tools.StorageTool", "format",
-                "--cluster-id", Uuid.randomUuid().toString(),
-                "--config", config.serverProperties().toString());
+    private static void format(KraftConfig config, String classpath, Path logFile, List<String> formatArgs)
+            throws IOException {
+        var args = new ArrayList<>(List.of("format", "--cluster-id", Uuid.randomUuid().toString(),
+                "--config", config.serverProperties().toString()));
+        args.addAll(formatArgs);
+        var command = javaCommand(config, classpath, "kafka.tools.StorageTool", args.toArray(String[]::new));
         var process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(Redirect.appendTo(logFile.toFile()))

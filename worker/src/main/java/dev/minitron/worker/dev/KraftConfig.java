@@ -5,13 +5,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
  * The configuration files of a single-node KRaft broker+controller for development: everything
  * replicated once, no rebalance delay, small internal topics so the first consumer group is fast.
+ *
+ * @param overrides settings that replace or add to the development defaults, written last (a broker
+ *     with TLS listeners, SASL and an authorizer replaces the listener settings)
  */
-record KraftConfig(Path dataDir, String host, int brokerPort, int controllerPort) {
+record KraftConfig(Path dataDir, String host, int brokerPort, int controllerPort, Map<String, String> overrides) {
+
+    KraftConfig {
+        overrides = Map.copyOf(overrides);
+    }
+
+    KraftConfig(Path dataDir, String host, int brokerPort, int controllerPort) {
+        this(dataDir, host, brokerPort, controllerPort, Map.of());
+    }
 
     /** Large enough for long prompts and completions with logprobs; the clients' own limit is 1 MiB. */
     static final int MESSAGE_MAX_BYTES = 4 * 1024 * 1024;
@@ -67,6 +79,7 @@ record KraftConfig(Path dataDir, String host, int brokerPort, int controllerPort
         s.put("message.max.bytes", Integer.toString(MESSAGE_MAX_BYTES));
         s.put("replica.fetch.max.bytes", Integer.toString(MESSAGE_MAX_BYTES));
         s.put("log.cleaner.backoff.ms", "1000");
+        s.putAll(new TreeMap<>(overrides));   // sorted: the file reads the same on every start
         return s;
     }
 

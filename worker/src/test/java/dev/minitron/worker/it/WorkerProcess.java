@@ -35,6 +35,15 @@ final class WorkerProcess implements AutoCloseable {
     /** @param settings extra configuration, e.g. {@code minitron.worker.shutdown-grace=2s}, as system properties */
     static WorkerProcess start(String name, String bootstrap, Path model, Path logDir, Map<String, String> settings)
             throws IOException {
+        return start(name, bootstrap, model, logDir, settings, Map.of());
+    }
+
+    /**
+     * @param environment extra environment variables, e.g. {@code KAFKA_SASL_JAAS_CONFIG}: secrets reach a
+     *     worker this way in production (the Helm chart's Secret references), never on its command line
+     */
+    static WorkerProcess start(String name, String bootstrap, Path model, Path logDir, Map<String, String> settings,
+            Map<String, String> environment) throws IOException {
         Path jar = Path.of(System.getProperty("minitron.worker.jar", "target/quarkus-app/quarkus-run.jar"));
         int port;
         try (var socket = new java.net.ServerSocket(0)) {
@@ -50,7 +59,9 @@ final class WorkerProcess implements AutoCloseable {
                 "-Dminitron.engine.threads=1"));
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toString()));
-        Process p = new ProcessBuilder(command)
+        var builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        Process p = builder
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
@@ -59,6 +70,10 @@ final class WorkerProcess implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    int httpPort() {
+        return httpPort;
     }
 
     long pid() {

@@ -15,9 +15,14 @@ import org.apache.kafka.common.config.TopicConfig;
 public record TopicSet(String prompts, String tokens, String completions, String errors, String cancels, String group) {
 
     public static TopicSet create(String bootstrap, String prefix, int partitions) throws Exception {
+        return create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), prefix, partitions);
+    }
+
+    /** @param adminSettings an admin client's settings: bootstrap servers and, on a secured cluster, credentials */
+    public static TopicSet create(Map<String, Object> adminSettings, String prefix, int partitions) throws Exception {
         TopicSet t = new TopicSet(prefix + ".prompts", prefix + ".tokens", prefix + ".completions", prefix + ".errors",
                 prefix + ".cancels", prefix + "-workers");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(adminSettings)) {
             admin.createTopics(List.of(topic(t.prompts, partitions), topic(t.tokens, partitions),
                     topic(t.completions, partitions).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
                             TopicConfig.CLEANUP_POLICY_COMPACT)),
