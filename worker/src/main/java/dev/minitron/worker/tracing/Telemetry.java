@@ -1,0 +1,120 @@
+package dev.minitron.worker.tracing;
+
+import dev.minitron.worker.config.WorkerConfig;
+import dev.minitron.worker.engine.WorkerIdentity;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.zipkin.ZipkinSpanExporter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.Clock;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+import zipkin2.reporter.urlconnection.URLConnectionSender;
+
+/**
+ * The worker's OpenTelemetry SDK, built from {@code minitron.tracing.*}. With no exporter
+ * configured it is the no-op API: no span is recorded, yet a prompt's incoming context still flows
+ * unchanged onto its answers. Exporters that are CDI beans (tests: an in-memory exporter) are added
+ * with a synchronous processor; configured ones (OTLP, Zipkin) with a batching one.
+ */
+@Singleton
+public class Telemetry {
+
+    private static final Logger LOG = Logger.getLogger(Telemetry.class);
+    static final String INSTRUMENTATION = "dev.minitron.worker";
+
+    private final OpenTelemetrySdk sdk;   // null: not exporting
+    private final Tracer tracer;
+    private final long anchorEpochNanos;
+    private final long anchorNanoTime;
+
+    public Telemetry(WorkerConfig config, WorkerIdentity identity, @Any Instance<SpanExporter> beans) {
+        WorkerConfig.Tracing t = config.tracing();
+        SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
+                .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
+                        AttributeKey.stringKey("service.name"), "minitron-worker",
+                        AttributeKey.stringKey("service.instance.id"), identity.id()))))
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(t.sampleRatio())));
+        List<String> exports = new ArrayList<>();
+        t.otlpEndpoint().filter(s -> !s.isBlank()).ifPresent(endpoint -> {
+            var otlp = OtlpHttpSpanExporter.builder().setEndpoint(endpoint);
+            t.otlpHeaders().ifPresent(h -> parseHeaders(h).forEach(kv -> otlp.addHeader(kv[0], kv[1])));
+            provider.addSpanProcessor(BatchSpanProcessor.builder(otlp.build()).build());
+            exports.add("OTLP " + endpoint);
+        });
+        t.zipkinEndpoint().filter(s -> !s.isBlank()).ifPresent(endpoint -> {
+            var zipkin = ZipkinSpanExporter.builder().setSender(URLConnectionSender.create(endpoint)).build();
+            provider.addSpanProcessor(BatchSpanProcessor.builder(zipkin).build());
+            exports.add("Zipkin " + endpoint);
+        });
+        for (SpanExporter exporter : beans) {
+            provider.addSpanProcessor(SimpleSpanProcessor.create(exporter));
+            exports.add(exporter.getClass().getSimpleName());
+        }
+        if (exports.isEmpty()) {
+            this.sdk = null;
+            this.tracer = OpenTelemetry.noop().getTracer(INSTRUMENTATION);
+            LOG.info("tracing: no exporter configured (minitron.tracing.otlp-endpoint, minitron.tracing.zipkin-endpoint);"
+                    + " trace context is passed through to answers");
+        } else {
+            this.sdk = OpenTelemetrySdk.builder().setTracerProvider(provider.build()).build();
+            this.tracer = sdk.getTracer(INSTRUMENTATION);
+            LOG.infof("tracing: exporting spans to %s (sample ratio %s)", String.join(", ", exports), t.sampleRatio());
+        }
+        this.anchorEpochNanos = Clock.getDefault().now();
+        this.anchorNanoTime = System.nanoTime();
+    }
+
+    /** Whether spans are recorded and exported anywhere. */
+    public boolean exporting() {
+        return sdk != null;
+    }
+
+    public Tracer tracer() {
+        return tracer;
+    }
+
+    /** A {@link System#nanoTime()} reading as epoch nanoseconds (span timestamps). */
+    public long epochNanos(long nanoTime) {
+        return anchorEpochNanos + (nanoTime - anchorNanoTime);
+    }
+
+    public long nowEpochNanos() {
+        return epochNanos(System.nanoTime());
+    }
+
+    /** {@code k=v,k2=v2}, as OTEL_EXPORTER_OTLP_HEADERS. */
+    static List<String[]> parseHeaders(String spec) {
+        List<String[]> headers = new ArrayList<>();
+        for (String pair : spec.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                headers.add(new String[] {pair.substring(0, eq).trim(), pair.substring(eq + 1).trim()});
+            }
+        }
+        return headers;
+    }
+
+    @PreDestroy
+    void close() {
+        if (sdk != null) {
+            sdk.shutdown().join(10, TimeUnit.SECONDS);   // flushes what the batch processors hold
+        }
+    }
+}
