@@ -47,12 +47,10 @@ public class Telemetry {
     public Telemetry(WorkerConfig config, WorkerIdentity identity, @Any Instance<SpanExporter> beans) {
         WorkerConfig.Tracing t = config.tracing();
         SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
-                .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(
-                        AttributeKey.stringKey("service.name"), "minitron-worker",
-                        AttributeKey.stringKey("service.instance.id"), identity.id()))))
+                .setResource(resource(identity.id(), System.getenv("OTEL_RESOURCE_ATTRIBUTES")))
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(t.sampleRatio())));
         List<String> exports = new ArrayList<>();
-        t.otlpEndpoint().filter(s -> !s.isBlank()).ifPresent(endpoint -> {
+        t.otlpEndpoint().filter(s -> !s.isBlank()).map(Telemetry::tracesUrl).ifPresent(endpoint -> {
             var otlp = OtlpHttpSpanExporter.builder().setEndpoint(endpoint);
             t.otlpHeaders().ifPresent(h -> parseHeaders(h).forEach(kv -> otlp.addHeader(kv[0], kv[1])));
             provider.addSpanProcessor(BatchSpanProcessor.builder(otlp.build()).build());
@@ -97,6 +95,24 @@ public class Telemetry {
 
     public long nowEpochNanos() {
         return epochNanos(System.nanoTime());
+    }
+
+    /** A collector's base URL ({@code http://collector:4318}) gets OTLP/HTTP's traces path; a URL with a path is kept. */
+    static String tracesUrl(String endpoint) {
+        String path = java.net.URI.create(endpoint).getPath();
+        return path == null || path.isEmpty() || path.equals("/")
+                ? endpoint.replaceAll("/$", "") + "/v1/traces" : endpoint;
+    }
+
+    /** service.name, service.instance.id, and what {@code OTEL_RESOURCE_ATTRIBUTES} adds (k=v,k2=v2). */
+    static Resource resource(String workerId, String extra) {
+        var attributes = Attributes.builder()
+                .put(AttributeKey.stringKey("service.name"), "minitron-worker")
+                .put(AttributeKey.stringKey("service.instance.id"), workerId);
+        if (extra != null) {
+            parseHeaders(extra).forEach(kv -> attributes.put(AttributeKey.stringKey(kv[0]), kv[1]));
+        }
+        return Resource.getDefault().merge(Resource.create(attributes.build()));
     }
 
     /** {@code k=v,k2=v2}, as OTEL_EXPORTER_OTLP_HEADERS. */
