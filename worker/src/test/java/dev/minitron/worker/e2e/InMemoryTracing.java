@@ -34,4 +34,12 @@ public class InMemoryTracing implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.of("minitron.tracing.step-sample-every", "1");
     }
+
+    /** The same, with prompt and completion text on request spans. */
+    public static class WithContent extends InMemoryTracing {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("minitron.tracing.step-sample-every", "1", "minitron.tracing.capture-content", "true");
+        }
+    }
 }
