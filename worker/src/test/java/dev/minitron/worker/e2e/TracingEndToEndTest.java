@@ -122,10 +122,10 @@ class TracingEndToEndTest {
         assertThat(events).extracting(OutputCollector.Event::topic).contains(Topics.TOKENS, Topics.COMPLETIONS);
         assertThat(events).allSatisfy(e -> assertThat(e.traceparent()).as(e.topic()).isEqualTo(answerParent));
 
-        List<SpanData> steps = spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("engine.step"))
-                .filter(s -> s.getLinks().stream().anyMatch(l -> l.getSpanContext().equals(request.getSpanContext())))
-                .toList();
-        assertThat(steps).hasSize(8);   // one prefill step and seven decodes, every step sampled here
+        // one prefill step and seven decodes, every step sampled here (the last one is reported just after the
+        // request's completion was sent, so it may trail the request span)
+        List<SpanData> steps = awaitSteps(request, 8);
+        assertThat(steps).hasSize(8);
         assertThat(steps).allSatisfy(s -> assertThat(s.getParentSpanContext().isValid()).isFalse());
         assertThat(steps.stream().mapToLong(s -> s.getAttributes().get(AttributeKey.longKey("minitron.step.prefill_tokens"))).sum())
                 .isEqualTo(a.get(AttributeKey.longKey("gen_ai.usage.input_tokens")));
@@ -170,6 +170,21 @@ class TracingEndToEndTest {
             Thread.sleep(20);
         }
         throw new AssertionError("no such span among " + spans.getFinishedSpanItems().size());
+    }
+
+    private List<SpanData> awaitSteps(SpanData request, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<SpanData> steps;
+        do {
+            steps = spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("engine.step"))
+                    .filter(s -> s.getLinks().stream().anyMatch(l -> l.getSpanContext().equals(request.getSpanContext())))
+                    .toList();
+            if (steps.size() >= expected) {
+                break;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        return steps;
     }
 
     private SpanData span(String spanId) {
