@@ -50,15 +50,12 @@ public class Telemetry {
                 .setResource(resource(identity.id(), System.getenv("OTEL_RESOURCE_ATTRIBUTES")))
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(t.sampleRatio())));
         List<String> exports = new ArrayList<>();
-        t.otlpEndpoint().filter(s -> !s.isBlank()).map(Telemetry::tracesUrl).ifPresent(endpoint -> {
-            var otlp = OtlpHttpSpanExporter.builder().setEndpoint(endpoint);
-            t.otlpHeaders().ifPresent(h -> parseHeaders(h).forEach(kv -> otlp.addHeader(kv[0], kv[1])));
-            provider.addSpanProcessor(BatchSpanProcessor.builder(otlp.build()).build());
-            exports.add("OTLP " + endpoint);
+        t.otlpEndpoint().filter(s -> !s.isBlank()).ifPresent(endpoint -> {
+            provider.addSpanProcessor(BatchSpanProcessor.builder(otlp(endpoint, t.otlpHeaders().orElse(""))).build());
+            exports.add("OTLP " + tracesUrl(endpoint));
         });
         t.zipkinEndpoint().filter(s -> !s.isBlank()).ifPresent(endpoint -> {
-            var zipkin = ZipkinSpanExporter.builder().setSender(URLConnectionSender.create(endpoint)).build();
-            provider.addSpanProcessor(BatchSpanProcessor.builder(zipkin).build());
+            provider.addSpanProcessor(BatchSpanProcessor.builder(zipkin(endpoint)).build());
             exports.add("Zipkin " + endpoint);
         });
         for (SpanExporter exporter : beans) {
@@ -95,6 +92,18 @@ public class Telemetry {
 
     public long nowEpochNanos() {
         return epochNanos(System.nanoTime());
+    }
+
+    /** OTLP over HTTP/protobuf, sent with the JDK's HTTP client. */
+    static SpanExporter otlp(String endpoint, String headers) {
+        var otlp = OtlpHttpSpanExporter.builder().setEndpoint(tracesUrl(endpoint));
+        parseHeaders(headers).forEach(kv -> otlp.addHeader(kv[0], kv[1]));
+        return otlp.build();
+    }
+
+    /** Zipkin v2 JSON, sent with HttpURLConnection (no OkHttp). */
+    static SpanExporter zipkin(String endpoint) {
+        return ZipkinSpanExporter.builder().setSender(URLConnectionSender.create(endpoint)).build();
     }
 
     /** A collector's base URL ({@code http://collector:4318}) gets OTLP/HTTP's traces path; a URL with a path is kept. */
