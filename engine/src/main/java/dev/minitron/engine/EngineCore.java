@@ -42,6 +42,7 @@ public final class EngineCore {
     private final KvCacheManager kv;
     private final Scheduler scheduler;
     private final int maxModelLen;
+    private final EngineObserver observer;
     private final Map<String, Sequence> byId = new HashMap<>();
     private final SplittableRandom unseeded = new SplittableRandom();
     private long arrivals;
@@ -54,6 +55,11 @@ public final class EngineCore {
     private int consecutiveFailures;
 
     public EngineCore(Backend backend, Tokenizer tokenizer, EngineConfig config) {
+        this(backend, tokenizer, config, EngineObserver.NONE);
+    }
+
+    public EngineCore(Backend backend, Tokenizer tokenizer, EngineConfig config, EngineObserver observer) {
+        this.observer = observer;
         this.backend = backend;
         this.tokenizer = tokenizer;
         int modelLen = backend.modelConfig().maxPositionEmbeddings();
@@ -132,10 +138,12 @@ public final class EngineCore {
      * for new requests; the watchdog bounds how often that can repeat.
      */
     public boolean step() {
+        long start = System.nanoTime();
         expireDeadlines();
         long now = System.nanoTime();
         SchedulerOutput plan = scheduler.schedule(now);
         preemptions += plan.numPreempted();
+        String[] observed = observer == EngineObserver.NONE ? null : observeSchedule(plan, now);
         if (plan.isEmpty()) {
             if (scheduler.stalledSteps() >= WATCHDOG_STALLED_STEPS) {
                 failStalled();
@@ -162,8 +170,12 @@ public final class EngineCore {
                 end(seq, FinishReason.ERROR, seq.output().finishExternally(), "engine_error",
                         "the model step failed: " + e.getClass().getSimpleName());
             }
+            if (observed != null) {
+                report(plan, observed, start, true, 0);
+            }
             return true;
         }
+        int prefillTokens = observed == null ? 0 : prefillTokens(plan);
         scheduler.commit(plan);
         int row = 0;
         for (int i = 0; i < plan.sequences().size(); i++) {
@@ -186,7 +198,53 @@ public final class EngineCore {
                 }
             }
         }
+        if (observed != null) {
+            report(plan, observed, start, false, prefillTokens);
+        }
         return true;
+    }
+
+    /**
+     * Tells the observer which requests were scheduled for the first time or preempted, and
+     * returns the batch's request ids (taken now: sequences may finish during the step).
+     */
+    private String[] observeSchedule(SchedulerOutput plan, long now) {
+        for (Sequence seq : plan.preempted()) {
+            notify(() -> observer.preempted(seq.requestId(), now));
+        }
+        String[] ids = new String[plan.sequences().size()];
+        for (int i = 0; i < ids.length; i++) {
+            Sequence seq = plan.sequences().get(i);
+            ids[i] = seq.requestId();
+            if (seq.firstScheduledNanos() == now) {
+                notify(() -> observer.scheduled(seq.requestId(), now));
+            }
+        }
+        return ids;
+    }
+
+    /** Prompt tokens in the plan: those a sequence computes before it reaches its prompt's end. */
+    private static int prefillTokens(SchedulerOutput plan) {
+        int n = 0;
+        for (int i = 0; i < plan.sequences().size(); i++) {
+            Sequence seq = plan.sequences().get(i);
+            n += Math.max(0, Math.min(plan.numNewTokens()[i], seq.numPromptTokens() - seq.numComputedTokens()));
+        }
+        return n;
+    }
+
+    private void report(SchedulerOutput plan, String[] ids, long start, boolean failed, int prefillTokens) {
+        var step = new EngineStep(steps, start, System.nanoTime(), plan.totalTokens(), prefillTokens,
+                plan.numPreempted(), ids, failed);
+        notify(() -> observer.stepFinished(step));
+    }
+
+    private static void notify(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "engine observer threw; the engine goes on", e);
+        }
     }
 
     /** Model steps that failed in a row; the engine gives up (and stops answering) past a limit. */

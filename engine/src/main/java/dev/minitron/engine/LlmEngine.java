@@ -41,9 +41,14 @@ public final class LlmEngine implements AutoCloseable {
     private volatile EngineStats stats;
 
     public LlmEngine(Backend backend, Tokenizer tokenizer, EngineConfig config) {
+        this(backend, tokenizer, config, EngineObserver.NONE);
+    }
+
+    /** An engine that reports its scheduling and steps to {@code observer} (tracing, metrics). */
+    public LlmEngine(Backend backend, Tokenizer tokenizer, EngineConfig config, EngineObserver observer) {
         this.backend = backend;
         this.tokenizer = tokenizer;
-        this.core = new EngineCore(backend, tokenizer, config);
+        this.core = new EngineCore(backend, tokenizer, config, observer);
         this.inbox = new ArrayBlockingQueue<>(config.maxQueuedRequests());
         this.stats = core.stats(0, heartbeatNanos, true);
         this.thread = Thread.ofPlatform().name("minitron-engine").daemon(true).unstarted(this::loop);

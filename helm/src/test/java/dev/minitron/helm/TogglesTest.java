@@ -100,13 +100,12 @@ class TogglesTest {
 
     @Test
     void otelExportsToTheConfiguredCollectorOrIsSwitchedOff() {
-        WorkerPod traced = WorkerPod.of(Chart.render("otel: {enabled: true, endpoint: \"http://otel:4317\", samplerRatio: 0.25}"));
-        assertThat(traced.envValue("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT")).isEqualTo("http://otel:4317");
-        assertThat(traced.envValue("QUARKUS_OTEL_TRACES_SAMPLER_ARG")).isEqualTo("0.25");
-        assertThat(traced.findEnv("QUARKUS_OTEL_SDK_DISABLED")).isEmpty();
+        WorkerPod traced = WorkerPod.of(Chart.render("otel: {enabled: true, endpoint: \"http://otel:4318\", samplerRatio: 0.25}"));
+        assertThat(traced.envValue("MINITRON_TRACING_OTLP_ENDPOINT")).isEqualTo("http://otel:4318");
+        assertThat(traced.envValue("MINITRON_TRACING_SAMPLE_RATIO")).isEqualTo("0.25");
+        assertThat(traced.envValue("OTEL_RESOURCE_ATTRIBUTES")).contains("k8s.namespace.name=");
         WorkerPod untraced = WorkerPod.of(Chart.renderDefaults());
-        assertThat(untraced.envValue("QUARKUS_OTEL_SDK_DISABLED")).isEqualTo("true");
-        assertThat(untraced.findEnv("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT")).isEmpty();
+        assertThat(untraced.findEnv("MINITRON_TRACING_OTLP_ENDPOINT")).isEmpty();
     }
 
     @Test

@@ -98,7 +98,7 @@ public final class Scheduler {
         List<Sequence> scheduled = new ArrayList<>();
         List<Integer> counts = new ArrayList<>();
         int budget = maxNumBatchedTokens;
-        int preempted = 0;
+        List<Sequence> preempted = List.of();
 
         running.sort(ORDER);
         for (int i = 0; i < running.size() && budget > 0; i++) {
@@ -108,7 +108,10 @@ public final class Scheduler {
             while (!kv.allocateSlots(seq.blockTable(), seq.numComputedTokens() + n)) {
                 Sequence victim = running.getLast();
                 preempt(victim);
-                preempted++;
+                if (preempted.isEmpty()) {
+                    preempted = new ArrayList<>(2);
+                }
+                preempted.add(victim);
                 if (victim == seq) {
                     preemptedSelf = true;
                     break;
@@ -123,7 +126,7 @@ public final class Scheduler {
         }
 
         // Like vLLM: admit nothing new in a step that had to preempt.
-        while (preempted == 0 && budget > 0 && !waiting.isEmpty() && running.size() < maxNumSeqs) {
+        while (preempted.isEmpty() && budget > 0 && !waiting.isEmpty() && running.size() < maxNumSeqs) {
             Sequence seq = waiting.peek();
             int numCached = kv.allocateWithPrefix(seq.blockTable(), seq.tokens(), seq.numTokens(),
                     seq.cacheExtraKey(), budget);

@@ -4,9 +4,13 @@ import java.util.List;
 
 /**
  * One step's plan: which sequences compute how many new tokens. A sequence whose new tokens reach
- * its last token samples the next one.
+ * its last token samples the next one. {@code preempted}: sequences sent back to waiting to make room.
  */
-public record SchedulerOutput(List<Sequence> sequences, int[] numNewTokens, int numPreempted) {
+public record SchedulerOutput(List<Sequence> sequences, int[] numNewTokens, List<Sequence> preempted) {
+
+    public int numPreempted() {
+        return preempted.size();
+    }
 
     public boolean isEmpty() {
         return sequences.isEmpty();

@@ -55,8 +55,17 @@ final class EventFormat {
         return line.toString();
     }
 
-    /** e.g. {@code tokens       hello-1  attempt=0 seq=3 text=" Paris"} */
+    /** e.g. {@code tokens       hello-1  attempt=0 seq=3 text=" Paris" trace=4bf92f35…} (the traceparent's trace id) */
     static String pretty(ConsumerRecord<String, String> record, JsonNode value) {
+        String line = prettyValue(record, value);
+        Header traceparent = record.headers().lastHeader("traceparent");
+        if (traceparent != null && traceparent.value() != null && traceparent.value().length >= 35) {
+            line += " trace=" + new String(traceparent.value(), 3, 32, StandardCharsets.US_ASCII);
+        }
+        return line;
+    }
+
+    private static String prettyValue(ConsumerRecord<String, String> record, JsonNode value) {
         String topic = record.topic().startsWith("minitron.") ? record.topic().substring("minitron.".length())
                 : record.topic();
         var line = new StringBuilder(String.format("%-12s %s ", topic, id(record, value)));

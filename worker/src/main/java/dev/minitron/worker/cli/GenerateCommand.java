@@ -50,15 +50,16 @@ final class GenerateCommand {
         Duration timeout = args.duration("--timeout", Duration.ofSeconds(60));
         String bootstrap = MinitronCli.bootstrap(args);
         String id = event.get("id").asText();
-        String traceparent = PromptEvents.newTraceparent();
-
-        try (KafkaConsumer<String, String> consumer = KafkaClients.consumer(bootstrap);
+        try (CliTracing tracing = CliTracing.fromEnvironment();
+             KafkaConsumer<String, String> consumer = KafkaClients.consumer(bootstrap);
              KafkaProducer<String, String> producer = KafkaClients.producer(bootstrap)) {
             KafkaClients.assignAll(consumer, List.of(Topics.TOKENS, Topics.COMPLETIONS, Topics.ERRORS),
                     false, bootstrap);
             long sentAt = System.nanoTime();
-            RecordMetadata sent = KafkaClients.sendAndWait(producer,
-                    PromptEvents.record(Topics.PROMPTS, event, traceparent), bootstrap);
+            var record = PromptEvents.record(Topics.PROMPTS, event);
+            CliTracing.Send send = tracing.onSend(record);
+            RecordMetadata sent = KafkaClients.sendAndWait(producer, record, bootstrap);
+            send.acknowledged(sent, null);
             var answered = new AtomicBoolean();
             Thread cancelOnCtrlC = new Thread(() -> {
                 if (!answered.get()) {
@@ -74,7 +75,7 @@ final class GenerateCommand {
                         + " ./minitron consume --id %s --from-beginning%n", id, timeout.toSeconds(),
                         answer.stream.tokensSeen(), id);
             }
-            err.println("trace id " + PromptEvents.traceId(traceparent));
+            err.println("trace id " + send.traceId());
             return code;
         }
     }

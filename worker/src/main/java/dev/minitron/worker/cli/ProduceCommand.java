@@ -45,23 +45,27 @@ final class ProduceCommand {
         ObjectNode single = args.get("--prompt").isPresent() ? PromptEvents.ofPrompt(args.get("--prompt").get(), defaults)
                 : args.get("--json").isPresent() ? PromptEvents.ofJson(args.get("--json").get(), defaults)
                 : null;
-        try (KafkaProducer<String, String> producer = KafkaClients.producer(bootstrap)) {
+        try (CliTracing tracing = CliTracing.fromEnvironment();
+             KafkaProducer<String, String> producer = KafkaClients.producer(bootstrap)) {
             if (single != null) {
-                send(producer, topic, single, bootstrap);
+                send(producer, tracing, topic, single, bootstrap);
                 return MinitronCli.OK;
             }
-            return sendLines(producer, topic, defaults, bootstrap);
+            return sendLines(producer, tracing, topic, defaults, bootstrap);
         }
     }
 
-    private void send(KafkaProducer<String, String> producer, String topic, ObjectNode event, String bootstrap) {
-        KafkaClients.sendAndWait(producer, PromptEvents.record(topic, event, PromptEvents.newTraceparent()), bootstrap);
+    private void send(KafkaProducer<String, String> producer, CliTracing tracing, String topic, ObjectNode event,
+                      String bootstrap) {
+        var record = PromptEvents.record(topic, event);
+        var send = tracing.onSend(record);
+        send.acknowledged(KafkaClients.sendAndWait(producer, record, bootstrap), null);
         out.println(event.get("id").asText());
     }
 
     /** One event per non-blank line; a bad line is reported and skipped, and makes the exit code 1. */
-    private int sendLines(KafkaProducer<String, String> producer, String topic, PromptEvents.Defaults defaults,
-                          String bootstrap) {
+    private int sendLines(KafkaProducer<String, String> producer, CliTracing tracing, String topic,
+                          PromptEvents.Defaults defaults, String bootstrap) {
         if (System.console() != null && System.console().isTerminal()) {
             err.println("Reading prompt events from stdin, one JSON object per line; Ctrl-D ends.");
         }
@@ -84,7 +88,10 @@ final class ProduceCommand {
                     continue;
                 }
                 String id = event.get("id").asText();
-                producer.send(PromptEvents.record(topic, event, PromptEvents.newTraceparent()), (metadata, error) -> {
+                var record = PromptEvents.record(topic, event);
+                var send = tracing.onSend(record);
+                producer.send(record, (metadata, error) -> {
+                    send.acknowledged(metadata, error);
                     if (error == null) {
                         out.println(id);
                     } else {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
@@ -13,7 +12,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Prompt events as JSON trees ({@code id}, {@code prompt}, {@code max_tokens}, ...), and the
- * Kafka records that carry them: keyed by id, with a W3C {@code traceparent} header.
+ * Kafka records that carry them: keyed by id (trace headers come from {@link CliTracing}).
  */
 final class PromptEvents {
 
@@ -82,10 +81,9 @@ final class PromptEvents {
         return ordered;
     }
 
-    static ProducerRecord<String, String> record(String topic, ObjectNode event, String traceparent) {
-        var record = new ProducerRecord<>(topic, event.get("id").asText(), event.toString());
-        record.headers().add("traceparent", traceparent.getBytes(StandardCharsets.UTF_8));
-        return record;
+    /** The record of an event, without trace headers ({@link CliTracing#onSend} adds them). */
+    static ProducerRecord<String, String> record(String topic, ObjectNode event) {
+        return new ProducerRecord<>(topic, event.get("id").asText(), event.toString());
     }
 
     /** A new W3C trace context: version 00, random trace and span ids, sampled. */
@@ -97,9 +95,5 @@ final class PromptEvents {
         random.nextBytes(traceId);
         random.nextBytes(spanId);
         return "00-" + hex.formatHex(traceId) + "-" + hex.formatHex(spanId) + "-01";
-    }
-
-    static String traceId(String traceparent) {
-        return traceparent.substring(3, 35);
     }
 }

@@ -20,6 +20,8 @@ public interface WorkerConfig {
 
     Worker worker();
 
+    Tracing tracing();
+
     interface Model {
         /** A Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.model). */
         Optional<Path> path();
@@ -154,5 +156,33 @@ public interface WorkerConfig {
         /** Liveness fails when the engine loop has not turned for this long. */
         @WithDefault("120s")
         Duration livenessTimeout();
+    }
+
+    /** OpenTelemetry tracing (docs/tracing.md). Spans are exported only where an endpoint is set. */
+    interface Tracing {
+        /** OTLP over HTTP (protobuf), e.g. {@code http://otel-collector:4318/v1/traces}; unset: no OTLP export. */
+        Optional<String> otlpEndpoint();
+
+        /** Extra OTLP request headers, {@code key=value,key2=value2} (e.g. an authorization token). */
+        Optional<String> otlpHeaders();
+
+        /** Zipkin v2 JSON, e.g. {@code http://localhost:9411/api/v2/spans}; unset: no Zipkin export. */
+        Optional<String> zipkinEndpoint();
+
+        /** Fraction of new traces recorded; a prompt's own sampled flag decides for the traces it starts. */
+        @WithDefault("1.0")
+        double sampleRatio();
+
+        /** Every Nth engine step gets a span (0: none by count). */
+        @WithDefault("100")
+        int stepSampleEvery();
+
+        /** And every step at least this slow. */
+        @WithDefault("500ms")
+        Duration slowStep();
+
+        /** Put prompt and completion text on request spans ({@code gen_ai.input/output.messages}). Off by default. */
+        @WithDefault("false")
+        boolean captureContent();
     }
 }

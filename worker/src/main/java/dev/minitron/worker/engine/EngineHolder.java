@@ -7,6 +7,7 @@ import dev.minitron.engine.backend.Backends;
 import dev.minitron.engine.tokenizer.Tokenizer;
 import dev.minitron.engine.tokenizer.Tokenizers;
 import dev.minitron.worker.config.WorkerConfig;
+import dev.minitron.worker.tracing.EngineTracer;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,7 @@ public class EngineHolder {
     private final LlmEngine engine;
     private final String modelName;
 
-    public EngineHolder(WorkerConfig config) {
+    public EngineHolder(WorkerConfig config, EngineTracer tracer) {
         Path dir = config.model().path().orElseThrow(() -> new IllegalStateException(
                 "minitron.model.path is not set: point it at a Hugging Face checkpoint directory "
                         + "(config.json, model.safetensors, tokenizer.model), e.g. -Dminitron.model.path=/models/Minitron-8B-Base"));
@@ -42,7 +43,7 @@ public class EngineHolder {
         EngineConfig engineConfig = new EngineConfig(e.maxNumSeqs(), e.maxNumBatchedTokens(), e.maxModelLen(),
                 e.blockSize(), e.kvCacheBytes(), Math.max(1, config.consumer().maxInFlight()))
                 .withGpuMemoryUtilization(e.gpuMemoryUtilization());
-        this.engine = new LlmEngine(backend, tokenizer, engineConfig);
+        this.engine = new LlmEngine(backend, tokenizer, engineConfig, tracer.observer());
         LOG.infof("model %s loaded on %s in %d ms (max_model_len %d)", modelName, backend.name(),
                 (System.nanoTime() - start) / 1_000_000, engine.maxModelLen());
     }

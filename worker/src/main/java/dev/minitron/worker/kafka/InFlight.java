@@ -1,6 +1,7 @@
 package dev.minitron.worker.kafka;
 
 import dev.minitron.schemas.TokenLogprob;
+import dev.minitron.worker.tracing.RequestTrace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ public final class InFlight {
     private final int blocks;
     private final AtomicBoolean begun = new AtomicBoolean();
     private volatile boolean revoked;
+    private RequestTrace trace = RequestTrace.NONE;   // set on the poll thread before the engine sees the request
 
     public InFlight(TopicPartition partition, long offset, long generation, String id, String engineRequestId,
                     int attempt, boolean stream, Map<String, String> metadata, long recordTimeMillis, int blocks) {
@@ -71,6 +73,15 @@ public final class InFlight {
     /** Milliseconds between the prompt record's timestamp and its hand-over to the engine (≥ 0). */
     public long millisBeforeEngine() {
         return Math.max(0, submittedMillis - recordTimeMillis);
+    }
+
+    /** The request's spans; its headers go on every answer. */
+    public RequestTrace trace() {
+        return trace;
+    }
+
+    public void trace(RequestTrace trace) {
+        this.trace = trace;
     }
 
     /** Logprobs of every generated token, gathered for the completion (engine thread only). */

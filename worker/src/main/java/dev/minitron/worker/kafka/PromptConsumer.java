@@ -3,6 +3,7 @@ package dev.minitron.worker.kafka;
 import dev.minitron.engine.EngineRequest;
 import dev.minitron.engine.FinishReason;
 import dev.minitron.engine.LlmEngine;
+import dev.minitron.engine.RequestOutput;
 import dev.minitron.engine.RequestSink;
 import dev.minitron.worker.config.WorkerConfig;
 import dev.minitron.worker.engine.EngineHolder;
@@ -11,6 +12,8 @@ import dev.minitron.worker.mapping.RequestAdmission;
 import dev.minitron.worker.metrics.KafkaClientMetricsBinder;
 import dev.minitron.worker.metrics.PromptConsumerMetrics;
 import dev.minitron.worker.metrics.RequestMetrics;
+import dev.minitron.worker.tracing.EngineTracer;
+import dev.minitron.worker.tracing.RequestTracer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -82,15 +85,19 @@ public class PromptConsumer {
     private final RequestMetrics requestMetrics;
     private final PromptConsumerMetrics metrics;
     private final KafkaClientMetricsBinder clientMetrics;
+    private final RequestTracer tracer;
+    private final EngineTracer engineTracer;
 
     public PromptConsumer(WorkerConfig config, KafkaSettings settings, ResultPublisher publisher,
                           RequestAdmission admission, EngineHolder engineHolder, CancelRegistry cancels,
                           RequestMetrics requestMetrics, PromptConsumerMetrics metrics,
-                          KafkaClientMetricsBinder clientMetrics) {
+                          KafkaClientMetricsBinder clientMetrics, RequestTracer tracer, EngineTracer engineTracer) {
         this.cancels = cancels;
         this.requestMetrics = requestMetrics;
         this.metrics = metrics;
         this.clientMetrics = clientMetrics;
+        this.tracer = tracer;
+        this.engineTracer = engineTracer;
         this.config = config;
         this.settings = settings;
         this.publisher = publisher;
@@ -208,6 +215,7 @@ public class PromptConsumer {
             handBack(c, tp, r.offset(), 0);   // the cap is exact, whatever the size of the poll batch
             return;
         }
+        long begin = tracer.begin();
         AdmissionResult result = admission.admit(r);
         if (result instanceof AdmissionResult.Accepted a) {
             AdmissionResult duplicate = checkDuplicate(r, tp, a.id());
@@ -222,7 +230,8 @@ public class PromptConsumer {
         if (result instanceof AdmissionResult.Rejected rejected) {
             long generation = tracker.track(tp, r.offset());
             InFlight record = InFlight.rejected(tp, r.offset(), generation, r.timestamp());
-            publisher.error(rejected.error(), r.key(), () -> answered.add(record));
+            var traceHeaders = tracer.rejected(r, begin, rejected.error().code().wireName());
+            publisher.error(rejected.error(), r.key(), traceHeaders, () -> answered.add(record));
             return;
         }
         var accepted = (AdmissionResult.Accepted) result;
@@ -239,6 +248,7 @@ public class PromptConsumer {
                 InFlight.engineRequestId(accepted.id(), tp, r.offset(), admissions.incrementAndGet()));
         InFlight request = new InFlight(tp, r.offset(), generation, accepted.id(), engineRequest.requestId(), attempt,
                 accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli(), need);
+        request.trace(tracer.accepted(r, begin, accepted.id(), attempt, engineRequest));
         inFlight.put(request.id(), request);
         notStarted.incrementAndGet();
         reservedBlocks.addAndGet(need);
@@ -304,19 +314,28 @@ public class PromptConsumer {
         InFlight request = s.request();
         if (request.revoked()) {
             release(request);
+            request.trace().revoked();
             return;
         }
         try {
             RequestSink answers = requestMetrics.observe(request.millisBeforeEngine(),
                     publisher.sinkFor(request, answered::add));
+            // Before the hand-over: the engine may schedule it at once. A refused hand-over is retried
+            // and shows as a second "queued" event.
+            engineTracer.track(request.engineRequestId(), request.trace());
+            request.trace().handedToEngine(System.nanoTime());
             engine.addRequest(s.engineRequest(), output -> {
                 release(request);
+                if (output instanceof RequestOutput.Finished) {
+                    engineTracer.forget(request.engineRequestId());
+                }
                 answers.accept(output);
             });
             if (cancels.contains(request.id(), System.currentTimeMillis())) {
                 engine.abort(request.engineRequestId(), FinishReason.CANCELLED);   // cancelled before it started
             }
         } catch (RejectedExecutionException | IllegalStateException notTaken) {
+            engineTracer.untrack(request.engineRequestId());
             retry.add(s);   // queue full (or engine stopping): no new prompts until it is taken
         }
     }
@@ -470,6 +489,7 @@ public class PromptConsumer {
             r.revoke();
             inFlight.remove(r.id(), r);
             release(r);
+            r.trace().revoked();
         }
         retry.clear();
         return n;
@@ -484,6 +504,7 @@ public class PromptConsumer {
         retry.removeIf(s -> {
             if (s.request().revoked()) {
                 release(s.request());   // never reached the engine
+                s.request().trace().revoked();
                 return true;
             }
             return false;

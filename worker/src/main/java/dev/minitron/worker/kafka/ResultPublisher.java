@@ -15,11 +15,14 @@ import dev.minitron.worker.metrics.ErrorEventMetrics;
 import dev.minitron.worker.metrics.KafkaClientMetricsBinder;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import dev.minitron.worker.tracing.RequestTrace;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
 /**
@@ -28,7 +31,8 @@ import org.jboss.logging.Logger;
  * committed. A terminal record the broker never takes leaves the offset uncommitted and marks the
  * worker not live, so it is restarted and the prompt redelivered. A completion too large for one
  * record is sent without its logprobs, and if even that is too large, as an error completion: a
- * record that can never be written must not send the prompt round the fleet.
+ * record that can never be written must not send the prompt round the fleet. Every record carries
+ * its request's trace context ({@code traceparent}, {@code tracestate}: docs/tracing.md).
  */
 @ApplicationScoped
 public class ResultPublisher {
@@ -63,29 +67,37 @@ public class ResultPublisher {
 
     /** The sink for one request's engine outputs; {@code onAnswered} runs once its completion is acknowledged. */
     public RequestSink sinkFor(InFlight request, Consumer<InFlight> onAnswered) {
+        RequestTrace trace = request.trace();
         return output -> {
             if (request.revoked()) {
                 if (output instanceof RequestOutput.Finished) {
+                    trace.revoked();
                     onAnswered.accept(request);   // forget it; the partition's owner answers it
                 }
                 return;
             }
             switch (output) {
                 case RequestOutput.TokenDelta delta -> {
+                    trace.token(delta);
                     var event = mapper.token(request, delta);   // also gathers logprobs for the completion
                     if (request.stream()) {
-                        send(topics.tokens(), key(request.id()), bytes(event), null);
+                        send(topics.tokens(), key(request.id()), bytes(event), trace.headers(), null, null);
                     }
                 }
                 case RequestOutput.Finished finished -> {
+                    trace.finished(finished);
                     byte[] value;
                     try {
                         value = completionBytes(mapper.completion(request, finished));
                     } catch (RuntimeException e) {
                         failed(topics.completions(), true, e);   // no answer: the prompt stays uncommitted
+                        trace.notPublished(e.getClass().getSimpleName());
                         return;
                     }
-                    send(topics.completions(), key(request.id()), value, () -> onAnswered.accept(request));
+                    send(topics.completions(), key(request.id()), value, trace.headers(), () -> {
+                        trace.published();
+                        onAnswered.accept(request);
+                    }, trace);
                 }
             }
         };
@@ -95,12 +107,12 @@ public class ResultPublisher {
      * Publishes an error event keyed by the prompt's id, or — when no id could be read — by the
      * rejected record's own key, so a client filtering on the key it sent still sees the answer.
      */
-    public void error(ErrorEvent event, byte[] recordKey, Runnable onAcknowledged) {
+    public void error(ErrorEvent event, byte[] recordKey, List<Header> traceHeaders, Runnable onAcknowledged) {
         byte[] k = event.id() != null ? key(event.id()) : recordKey;
-        send(topics.errors(), k, bytes(event), () -> {
+        send(topics.errors(), k, bytes(event), traceHeaders, () -> {
             errorMetrics.published(event.code());
             onAcknowledged.run();
-        });
+        }, null);
     }
 
     private static byte[] key(String id) {
@@ -127,20 +139,28 @@ public class ResultPublisher {
         }
     }
 
-    private void send(String topic, byte[] key, byte[] value, Runnable onAcknowledged) {
+    /** {@code trace}: the request whose span ends with this terminal record, or null. */
+    private void send(String topic, byte[] key, byte[] value, List<Header> headers, Runnable onAcknowledged,
+                      RequestTrace trace) {
         boolean terminal = onAcknowledged != null;
         try {
-            producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
+            producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, e) -> {
                 if (e == null) {
                     if (terminal) {
                         onAcknowledged.run();
                     }
                 } else {
                     failed(topic, terminal, e);
+                    if (trace != null) {
+                        trace.notPublished(e.getClass().getSimpleName());
+                    }
                 }
             });
         } catch (RuntimeException e) {
             failed(topic, terminal, e);
+            if (trace != null) {
+                trace.notPublished(e.getClass().getSimpleName());
+            }
         }
     }
 

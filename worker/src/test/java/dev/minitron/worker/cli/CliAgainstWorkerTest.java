@@ -56,6 +56,19 @@ class CliAgainstWorkerTest {
     }
 
     @Test
+    void theAnswersCarryTheTraceOfThePromptAndConsumeShowsIt() {
+        Run generated = cli("generate", "--bootstrap", bootstrap, "--id", "cli-trace", "--prompt", "Trace me",
+                "--max-tokens", "3", "--timeout", "60s");
+        assertThat(generated.code()).as(generated.err()).isZero();
+        var traceId = java.util.regex.Pattern.compile("trace id ([0-9a-f]{32})").matcher(generated.err());
+        assertThat(traceId.find()).as(generated.err()).isTrue();
+
+        Run consumed = cli("consume", "--bootstrap", bootstrap, "--id", "cli-trace", "--from-beginning", "--pretty");
+        assertThat(consumed.out().lines().filter(l -> l.startsWith("completions")))
+                .singleElement().asString().endsWith(" trace=" + traceId.group(1));
+    }
+
+    @Test
     void unknownCommandIsAUsageError() {
         Run run = cli("frobnicate");
         assertThat(run.code()).isEqualTo(2);

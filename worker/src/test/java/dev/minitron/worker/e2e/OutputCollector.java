@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 final class OutputCollector implements AutoCloseable {
 
-    record Event(String topic, String key, JsonNode value, long offset) {
+    /** @param traceparent the record's W3C {@code traceparent} header, or null */
+    record Event(String topic, String key, JsonNode value, long offset, String traceparent) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,7 +58,9 @@ final class OutputCollector implements AutoCloseable {
                 throw new AssertionError("timed out waiting for the events of " + id + "; have " + mine);
             }
             for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
-                events.add(new Event(r.topic(), r.key(), parse(r.value()), r.offset()));
+                var header = r.headers().lastHeader("traceparent");
+                String traceparent = header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+                events.add(new Event(r.topic(), r.key(), parse(r.value()), r.offset(), traceparent));
             }
         }
     }
