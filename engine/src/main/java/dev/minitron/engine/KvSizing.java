@@ -24,8 +24,11 @@ public final class KvSizing {
 
     /**
      * The KV budget on a device: the engine's share of its memory minus the weights and the
-     * activation peak of the largest step (measured by a profiling forward at
-     * {@code maxNumBatchedTokens}). Fails with a clear message when nothing is left.
+     * activation peak of the largest step. The CUDA backend does not run a profiling forward: it
+     * allocates its step buffers for {@code maxNumBatchedTokens} (every activation of a step lives in
+     * them) and reads the device's free memory; CUDA graphs, the sampler's small buffers and the
+     * context's own growth come out of the {@code 1 − gpuMemoryUtilization} headroom. Fails with a
+     * clear message when nothing is left.
      */
     public static long deviceKvBytes(long totalDeviceBytes, double gpuMemoryUtilization, long weightBytes,
                                      long activationPeakBytes) {

@@ -318,7 +318,7 @@ public class PromptConsumer {
             return;
         }
         try {
-            RequestSink answers = requestMetrics.observe(request.millisBeforeEngine(),
+            RequestSink answers = requestMetrics.observe(request.millisBeforeEngine(), request::revoked,
                     publisher.sinkFor(request, answered::add));
             // Before the hand-over: the engine may schedule it at once. A refused hand-over is retried
             // and shows as a second "queued" event.

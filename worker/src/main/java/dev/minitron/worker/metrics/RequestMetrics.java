@@ -84,7 +84,15 @@ public class RequestMetrics {
      * @param millisBeforeEngine from the prompt record's timestamp to the hand-over to the engine
      */
     public RequestSink observe(long millisBeforeEngine, RequestSink sink) {
-        return new TimedSink(this, millisBeforeEngine, sink);
+        return observe(millisBeforeEngine, () -> false, sink);
+    }
+
+    /**
+     * Same, for a request that may be revoked (its partition moved to another worker, which answers
+     * and counts it): once {@code revoked} is true its outputs are no longer measured here.
+     */
+    public RequestSink observe(long millisBeforeEngine, java.util.function.BooleanSupplier revoked, RequestSink sink) {
+        return new TimedSink(this, millisBeforeEngine, revoked, sink);
     }
 
     long nanoTime() {

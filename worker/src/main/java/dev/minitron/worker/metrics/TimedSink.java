@@ -14,16 +14,23 @@ final class TimedSink implements RequestSink {
     private final RequestMetrics metrics;
     private final RequestSink next;
     private final long millisBeforeEngine;
+    private final java.util.function.BooleanSupplier revoked;
     private long lastTokenNanos = -1;
 
-    TimedSink(RequestMetrics metrics, long millisBeforeEngine, RequestSink next) {
+    TimedSink(RequestMetrics metrics, long millisBeforeEngine, java.util.function.BooleanSupplier revoked,
+              RequestSink next) {
         this.metrics = metrics;
         this.millisBeforeEngine = millisBeforeEngine;
+        this.revoked = revoked;
         this.next = next;
     }
 
     @Override
     public void accept(RequestOutput output) {
+        if (revoked.getAsBoolean()) {   // the new owner of its partition answers and counts it
+            next.accept(output);
+            return;
+        }
         switch (output) {
             case RequestOutput.TokenDelta delta when delta.tokenIds().length > 0 -> {
                 long now = metrics.nanoTime();

@@ -124,13 +124,22 @@ public class Telemetry {
         return Resource.getDefault().merge(Resource.create(attributes.build()));
     }
 
-    /** {@code k=v,k2=v2}, as OTEL_EXPORTER_OTLP_HEADERS. */
+    /**
+     * {@code k=v,k2=v2}, as OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES: values are
+     * percent-encoded there ({@code Authorization=Bearer%20x}), so they are decoded.
+     */
     static List<String[]> parseHeaders(String spec) {
         List<String[]> headers = new ArrayList<>();
         for (String pair : spec.split(",")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
-                headers.add(new String[] {pair.substring(0, eq).trim(), pair.substring(eq + 1).trim()});
+                String value = pair.substring(eq + 1).trim();
+                try {
+                    value = java.net.URLDecoder.decode(value.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException malformed) {
+                    // not valid percent-encoding: take it as it is
+                }
+                headers.add(new String[] {pair.substring(0, eq).trim(), value});
             }
         }
         return headers;

@@ -129,16 +129,17 @@ class TraceUiIT {
     /** Headless Chromium on {@code url}; returns what it printed (the DOM for --dump-dom). */
     private static String chromium(Path out, String mode, String url) throws Exception {
         Path profile = Files.createTempDirectory(out, "chromium-profile");
+        Path stdout = out.resolve("chromium.out");
         Process p = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1400,800",
                 "--virtual-time-budget=15000", mode, url)
+                .redirectOutput(stdout.toFile())   // to a file, so the timeout below holds even if chromium hangs
                 .redirectError(out.resolve("chromium.log").toFile()).start();
-        byte[] stdout = p.getInputStream().readAllBytes();
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("chromium did not finish within 90 s");
         }
-        return new String(stdout, StandardCharsets.UTF_8);
+        return Files.readString(stdout, StandardCharsets.UTF_8);
     }
 
     private static void awaitHttp(String url, Duration timeout, Process server) throws Exception {

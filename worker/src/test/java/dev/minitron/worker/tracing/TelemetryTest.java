@@ -30,4 +30,10 @@ class TelemetryTest {
         assertThat(Telemetry.parseHeaders("authorization=Bearer abc=, x-team = ml ,broken"))
                 .containsExactly(new String[] {"authorization", "Bearer abc="}, new String[] {"x-team", "ml"});
     }
+
+    @Test
+    void otlpHeaderValuesArePercentDecodedAsTheSpecSays() {
+        assertThat(Telemetry.parseHeaders("Authorization=Bearer%20t0k+en%3D,x=100%"))
+                .containsExactly(new String[] {"Authorization", "Bearer t0k+en="}, new String[] {"x", "100%"});
+    }
 }

@@ -60,7 +60,7 @@ final class Cuda {
             return;
         }
         if (src.isDirect()) {
-            check(cuMemcpyHtoD(dst, new BytePointer(src).position(0), bytes), "cuMemcpyHtoD");
+            check(cuMemcpyHtoD(dst, new BytePointer(src).position(src.position()), bytes), "cuMemcpyHtoD");
         } else {
             try (BytePointer p = new BytePointer(bytes)) {
                 byte[] a = new byte[(int) bytes];
@@ -103,7 +103,7 @@ final class Cuda {
             return;
         }
         if (dst.isDirect()) {
-            check(cuMemcpyDtoH(new BytePointer(dst).position(0), src, bytes), "cuMemcpyDtoH");
+            check(cuMemcpyDtoH(new BytePointer(dst).position(dst.position()), src, bytes), "cuMemcpyDtoH");
         } else {
             try (BytePointer p = new BytePointer(bytes)) {
                 check(cuMemcpyDtoH(p, src, bytes), "cuMemcpyDtoH");

@@ -49,6 +49,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
     private final boolean useGraphs;
     private final Map<Integer, CudaGraph> graphs = new HashMap<>();
     private final java.util.Set<Integer> warmedBuckets = new java.util.HashSet<>();
+    private final java.util.Set<Integer> eagerOnlyBuckets = new java.util.HashSet<>();
     private GraphBuckets buckets;
     private StepBuffers buf;
     private DeviceMemory[] kCache = new DeviceMemory[0];
@@ -265,6 +266,10 @@ public final class CudaBackend implements Backend, DeviceSampling {
             throw new IllegalStateException("this backend has no GPU sampler (samplesOnDevice() is false)");
         }
         run(batch);
+        if (rows.length == 0) {
+            ctx.stream().synchronize();
+            return new SampledTokens(new int[0], new dev.minitron.engine.sample.TokenLogprobs[0]);
+        }
         return sampler.sample(ctx.stream(), buf.logits.ptr(), config.vocabSize(), rows);
     }
 
@@ -274,6 +279,9 @@ public final class CudaBackend implements Backend, DeviceSampling {
             throw new IllegalStateException("allocateKvCache must be called before forward");
         }
         ctx.makeCurrent();
+        // The previous step must be done with the pinned metadata buffer before it is rewritten (a
+        // no-op after the usual step, which ends with a synchronize; it matters after a failed one).
+        ctx.stream().synchronize();
         StepInput in = StepInput.of(batch, config.vocabSize(), numBlocks, blockSize, maxBlocksPerSeq, maxPositions);
         int bucket = useGraphs && in.isPureDecode() ? bucketFor(in.numSeqs()) : -1;
         int n = bucket > 0 ? bucket : in.numTokens();
@@ -289,10 +297,21 @@ public final class CudaBackend implements Backend, DeviceSampling {
         if (g != null) {
             g.launch(ctx.stream());
             graphReplays++;
-        } else if (bucket > 0 && warmedBuckets.contains(bucket)) {
+        } else if (bucket > 0 && warmedBuckets.contains(bucket) && !eagerOnlyBuckets.contains(bucket)) {
             // second use of this bucket: capture (the first ran eagerly, so cuBLAS has made its lazy
             // allocations outside the capture), then replay
-            g = CudaGraph.capture(ctx.stream(), () -> enqueueModel(step));
+            try {
+                g = CudaGraph.capture(ctx.stream(), () -> enqueueModel(step));
+            } catch (CudaException e) {
+                // never retried: this bucket runs kernel by kernel from now on
+                eagerOnlyBuckets.add(bucket);
+                LOG.log(System.Logger.Level.WARNING, "cuda backend: capturing the decode graph of batch {0} failed ({1});"
+                        + " that batch size runs without a graph", bucket, e.getMessage());
+                ctx.stream().synchronize();
+                enqueueModel(step);
+                eagerSteps++;
+                return rows;
+            }
             graphs.put(bucket, g);
             g.launch(ctx.stream());
             graphReplays++;
@@ -365,6 +384,9 @@ public final class CudaBackend implements Backend, DeviceSampling {
             long count = (long) n * inter;
             relu2.launch(st, Dim3.of((int) Math.min((count + 255) / 256, 65535)), Dim3.of(256), 0, buf.up, buf.act, count);
             blas.linear(w.down().ptr(), buf.act.ptr(), buf.h.ptr(), n, hidden, inter, true);
+        }
+        if (s.rows() == 0) {
+            return; // a step of prompt chunks only: nothing samples, no logits
         }
         layernorm.launch(st, Dim3.of(s.rows()), Dim3.of(256), 0, buf.h, weights.finalNorm.gamma(), weights.finalNorm.beta(),
                 buf.x, rowsIdx, s.rows(), hidden, eps);
