@@ -80,7 +80,7 @@ class CudaBackendGpuTest {
             int agree = 0;
             int rows = 0;
             // step 1: seq 0 whole prompt, seq 1 whole prompt, seq 2 first 40 tokens (a chunk, no logits)
-            // step 2: seq 2's last 30 tokens; then 24 decode steps of all three
+            // step 2: seq 2's next 10 tokens alone (no logits at all); step 3: its last 20; then 24 decodes
             int[] cached = new int[3];
             int[] last = new int[3];
             BatchBuilder b1 = new BatchBuilder(blockSize)
@@ -97,8 +97,15 @@ class CudaBackendGpuTest {
             last[1] = argmax(lc[lc.length - 1]);
             cached[0] = promptLens[0];
             cached[1] = promptLens[1];
+            // a step of one prompt chunk only: no sequence samples, no logits rows (a long prompt alone)
+            ForwardBatch chunkOnly = new BatchBuilder(blockSize)
+                    .add(tables[2], 40, Arrays.copyOfRange(prompts[2], 40, 50), false).build();
+            chunkOnly = new ForwardBatch(chunkOnly.tokenIds(), chunkOnly.positions(), chunkOnly.slotMapping(),
+                    chunkOnly.queryStartLoc(), chunkOnly.seqLens(), chunkOnly.blockTables(), new int[0]);
+            assertThat(cpu.forward(chunkOnly)).isEmpty();
+            assertThat(gpu.forward(chunkOnly)).isEmpty();
             ForwardBatch second = new BatchBuilder(blockSize)
-                    .add(tables[2], 40, Arrays.copyOfRange(prompts[2], 40, 70), false).build();
+                    .add(tables[2], 50, Arrays.copyOfRange(prompts[2], 50, 70), false).build();
             lc = cpu.forward(second);
             lg = gpu.forward(second);
             c = accumulate(lc, lg);
