@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -21,17 +20,8 @@ import java.util.function.ToDoubleFunction;
 @ApplicationScoped
 public class EngineMetrics {
 
-    /**
-     * The engine the meters read. Micrometer keeps a meter registered once per JVM (Quarkus adds its
-     * registry to the global composite), so when the application restarts in the same JVM (tests with
-     * other profiles) the first instance's gauges stay and a second registration is ignored: they must
-     * read the current engine, not the one they were built with.
-     */
-    private static final AtomicReference<LlmEngine> CURRENT = new AtomicReference<>();
-
     public EngineMetrics(MeterRegistry registry, EngineHolder holder) {
-        CURRENT.set(holder.engine());
-        AtomicReference<LlmEngine> engine = CURRENT;
+        LlmEngine engine = holder.engine();
         Tags model = Tags.of("model_name", holder.modelName());
         gauge(registry, engine, model, "minitron:num_requests_running",
                 "Requests in the running batch", s -> s.numRunning());
@@ -54,15 +44,15 @@ public class EngineMetrics {
                 "Model steps the engine ran", s -> s.numSteps());
     }
 
-    private static void gauge(MeterRegistry registry, AtomicReference<LlmEngine> engine, Tags tags, String name,
-                              String help, ToDoubleFunction<EngineStats> read) {
-        Gauge.builder(name, engine, e -> read.applyAsDouble(e.get().stats()))
+    private static void gauge(MeterRegistry registry, LlmEngine engine, Tags tags, String name, String help,
+                              ToDoubleFunction<EngineStats> read) {
+        Gauge.builder(name, engine, e -> read.applyAsDouble(e.stats()))
                 .description(help).tags(tags).strongReference(true).register(registry);
     }
 
-    private static void counter(MeterRegistry registry, AtomicReference<LlmEngine> engine, Tags tags, String name,
-                                String help, ToDoubleFunction<EngineStats> read) {
-        FunctionCounter.builder(name, engine, e -> read.applyAsDouble(e.get().stats()))
+    private static void counter(MeterRegistry registry, LlmEngine engine, Tags tags, String name, String help,
+                                ToDoubleFunction<EngineStats> read) {
+        FunctionCounter.builder(name, engine, e -> read.applyAsDouble(e.stats()))
                 .description(help).tags(tags).register(registry);
     }
 }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.KafkaException;
@@ -42,24 +41,16 @@ public class PromptConsumerMetrics {
     private long lastLoopNanos;          // poll thread only
     private long nextLagNanos;           // poll thread only
 
-    /**
-     * The instance the meters read: a meter stays registered once per JVM, so after an application
-     * restart in the same JVM (tests with other profiles) the first instance's gauges remain and read
-     * whichever instance is current (see EngineMetrics).
-     */
-    private static final AtomicReference<PromptConsumerMetrics> CURRENT = new AtomicReference<>();
-
     public PromptConsumerMetrics(MeterRegistry registry) {
-        CURRENT.set(this);
-        Gauge.builder("minitron:kafka_paused_partitions", CURRENT, c -> c.get().pausedPartitions)
+        Gauge.builder("minitron:kafka_paused_partitions", this, m -> m.pausedPartitions)
                 .description("Prompt partitions paused by backpressure (the engine or the in-flight cap is full)")
                 .strongReference(true).register(registry);
-        FunctionCounter.builder("minitron:kafka_partition_paused_seconds", CURRENT, c -> c.get().pausedNanos / 1e9)
+        FunctionCounter.builder("minitron:kafka_partition_paused_seconds", this, m -> m.pausedNanos / 1e9)
                 .description("Partition-seconds the prompt partitions spent paused").register(registry);
-        Gauge.builder("minitron:kafka_records_in_flight", CURRENT, c -> c.get().inFlight)
+        Gauge.builder("minitron:kafka_records_in_flight", this, m -> m.inFlight)
                 .description("Prompts taken from Kafka and not answered yet (waiting, generating, or being written)")
                 .strongReference(true).register(registry);
-        Gauge.builder("minitron:kafka_records_uncommitted", CURRENT, c -> c.get().uncommitted)
+        Gauge.builder("minitron:kafka_records_uncommitted", this, m -> m.uncommitted)
                 .description("Offsets above the commit watermarks (an unanswered prompt holds back the ones after it)")
                 .strongReference(true).register(registry);
         lag = MultiGauge.builder("minitron:kafka_consumer_lag")
