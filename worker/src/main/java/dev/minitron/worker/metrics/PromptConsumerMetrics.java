@@ -41,18 +41,22 @@ public class PromptConsumerMetrics {
     private long lastLoopNanos;          // poll thread only
     private long nextLagNanos;           // poll thread only
 
+    private final MeterRegistry registry;
+    private final List<io.micrometer.core.instrument.Meter> meters = new ArrayList<>();
+
     public PromptConsumerMetrics(MeterRegistry registry) {
-        Gauge.builder("minitron:kafka_paused_partitions", this, m -> m.pausedPartitions)
+        this.registry = registry;
+        meters.add(Gauge.builder("minitron:kafka_paused_partitions", this, m -> m.pausedPartitions)
                 .description("Prompt partitions paused by backpressure (the engine or the in-flight cap is full)")
-                .strongReference(true).register(registry);
-        FunctionCounter.builder("minitron:kafka_partition_paused_seconds", this, m -> m.pausedNanos / 1e9)
-                .description("Partition-seconds the prompt partitions spent paused").register(registry);
-        Gauge.builder("minitron:kafka_records_in_flight", this, m -> m.inFlight)
+                .strongReference(true).register(registry));
+        meters.add(FunctionCounter.builder("minitron:kafka_partition_paused_seconds", this, m -> m.pausedNanos / 1e9)
+                .description("Partition-seconds the prompt partitions spent paused").register(registry));
+        meters.add(Gauge.builder("minitron:kafka_records_in_flight", this, m -> m.inFlight)
                 .description("Prompts taken from Kafka and not answered yet (waiting, generating, or being written)")
-                .strongReference(true).register(registry);
-        Gauge.builder("minitron:kafka_records_uncommitted", this, m -> m.uncommitted)
+                .strongReference(true).register(registry));
+        meters.add(Gauge.builder("minitron:kafka_records_uncommitted", this, m -> m.uncommitted)
                 .description("Offsets above the commit watermarks (an unanswered prompt holds back the ones after it)")
-                .strongReference(true).register(registry);
+                .strongReference(true).register(registry));
         lag = MultiGauge.builder("minitron:kafka_consumer_lag")
                 .description("Prompts on the partition not answered yet: log end offset minus the commit watermark")
                 .register(registry);
@@ -105,5 +109,13 @@ public class PromptConsumerMetrics {
             return;   // keep the last values; try again next interval
         }
         lag.register(rows, true);
+    }
+
+    /** Takes this instance's meters out of the registry, which can outlive it (see EngineMetrics#close). */
+    @jakarta.annotation.PreDestroy
+    void close() {
+        meters.forEach(registry::remove);
+        meters.clear();
+        lag.register(List.of(), true);
     }
 }
