@@ -11,8 +11,6 @@ import dev.minitron.engine.io.Checkpoint;
 import dev.minitron.engine.io.DType;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -47,18 +45,13 @@ public final class CudaBackend implements Backend, DeviceSampling {
     private final Kernel attnPrefill;
     private final DeviceSampler sampler;
     private final boolean useGraphs;
-    private final Map<Integer, CudaGraph> graphs = new HashMap<>();
-    private final java.util.Set<Integer> warmedBuckets = new java.util.HashSet<>();
-    private final java.util.Set<Integer> eagerOnlyBuckets = new java.util.HashSet<>();
-    private GraphBuckets buckets;
+    private final DecodeGraphs graphs;
     private StepBuffers buf;
     private DeviceMemory[] kCache = new DeviceMemory[0];
     private DeviceMemory[] vCache = new DeviceMemory[0];
     private int numBlocks;
     private int blockSize;
     private int maxBlocksPerSeq;
-    private long graphReplays;
-    private long eagerSteps;
 
     /** Options: which GPU, and whether decode steps use CUDA graphs. */
     public record Options(int device, boolean cudaGraphs) {
@@ -73,6 +66,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
         this.checkpoint = checkpoint;
         this.config = checkpoint.config();
         this.useGraphs = options.cudaGraphs();
+        this.graphs = new DecodeGraphs(useGraphs);
         this.weights = DeviceWeights.upload(checkpoint);
         this.dtype = weights.dtype;
         String sfx = switch (dtype) {
@@ -172,11 +166,11 @@ public final class CudaBackend implements Backend, DeviceSampling {
 
     /** Decode steps replayed from a CUDA graph, and steps run kernel by kernel. */
     public long graphReplays() {
-        return graphReplays;
+        return graphs.replays();
     }
 
     public long eagerSteps() {
-        return eagerSteps;
+        return graphs.eagerSteps();
     }
 
     @Override
@@ -207,7 +201,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
     public void allocateKvCache(int numBlocks, int blockSize) {
         ctx.makeCurrent();
         freeKv();
-        clearGraphs();
+        graphs.clear();
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
         this.maxBlocksPerSeq = (maxPositions + blockSize - 1) / blockSize;
@@ -283,7 +277,8 @@ public final class CudaBackend implements Backend, DeviceSampling {
         // no-op after the usual step, which ends with a synchronize; it matters after a failed one).
         ctx.stream().synchronize();
         StepInput in = StepInput.of(batch, config.vocabSize(), numBlocks, blockSize, maxBlocksPerSeq, maxPositions);
-        int bucket = useGraphs && in.isPureDecode() ? bucketFor(in.numSeqs()) : -1;
+        int bucket = in.isPureDecode()
+                ? graphs.bucketFor(in.numSeqs(), buf == null ? 256 : Math.min(buf.seqs, buf.tokens)) : -1;
         int n = bucket > 0 ? bucket : in.numTokens();
         int seqs = bucket > 0 ? bucket : in.numSeqs();
         int rows = bucket > 0 ? bucket : in.numRows();
@@ -293,43 +288,8 @@ public final class CudaBackend implements Backend, DeviceSampling {
         in.write(host, layout, n, seqs, rows);
         Cuda.copyPinnedToDeviceAsync(buf.metaHost, 0, buf.meta.ptr(), (long) layout.totalInts() * 4, ctx.stream());
         Step step = new Step(layout, n, seqs, rows, in.maxQueryLen());
-        CudaGraph g = bucket > 0 ? graphs.get(bucket) : null;
-        if (g != null) {
-            g.launch(ctx.stream());
-            graphReplays++;
-        } else if (bucket > 0 && warmedBuckets.contains(bucket) && !eagerOnlyBuckets.contains(bucket)) {
-            // second use of this bucket: capture (the first ran eagerly, so cuBLAS has made its lazy
-            // allocations outside the capture), then replay
-            try {
-                g = CudaGraph.capture(ctx.stream(), () -> enqueueModel(step));
-            } catch (CudaException e) {
-                // never retried: this bucket runs kernel by kernel from now on
-                eagerOnlyBuckets.add(bucket);
-                LOG.log(System.Logger.Level.WARNING, "cuda backend: capturing the decode graph of batch {0} failed ({1});"
-                        + " that batch size runs without a graph", bucket, e.getMessage());
-                ctx.stream().synchronize();
-                enqueueModel(step);
-                eagerSteps++;
-                return rows;
-            }
-            graphs.put(bucket, g);
-            g.launch(ctx.stream());
-            graphReplays++;
-        } else {
-            if (bucket > 0) {
-                warmedBuckets.add(bucket);
-            }
-            enqueueModel(step);
-            eagerSteps++;
-        }
+        graphs.run(ctx.stream(), bucket, () -> enqueueModel(step));
         return rows;
-    }
-
-    private int bucketFor(int numSeqs) {
-        if (buckets == null) {
-            buckets = new GraphBuckets(Math.max(1, buf == null ? 256 : Math.min(buf.seqs, buf.tokens)));
-        }
-        return buckets.bucketFor(numSeqs);
     }
 
     /** The shape of one enqueued step. */
@@ -424,21 +384,12 @@ public final class CudaBackend implements Backend, DeviceSampling {
         int s = Math.max(seqs, buf == null ? 0 : buf.seqs);
         int r = Math.max(rows, buf == null ? 0 : buf.rows);
         int mbps = maxBlocksPerSeq > 0 ? maxBlocksPerSeq : (maxPositions + 15) / 16;
-        clearGraphs();
+        graphs.clear();
         if (buf != null) {
             ctx.stream().synchronize();
             buf.close();
         }
         buf = new StepBuffers(config, dtype, t, s, r, mbps, partialSlots(s));
-        buckets = null;
-    }
-
-    private void clearGraphs() {
-        for (CudaGraph g : graphs.values()) {
-            g.close();
-        }
-        graphs.clear();
-        warmedBuckets.clear();
     }
 
     private void freeKv() {
@@ -460,7 +411,7 @@ public final class CudaBackend implements Backend, DeviceSampling {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cuda backend: the stream had failed before close: {0}", e.getMessage());
         }
-        clearGraphs();
+        graphs.clear();
         freeKv();
         if (buf != null) {
             buf.close();
