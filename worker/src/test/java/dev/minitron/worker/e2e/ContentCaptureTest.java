@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.minitron.schemas.Topics;
+import dev.minitron.worker.testing.TestProducers;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -16,13 +17,9 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -40,12 +37,8 @@ class ContentCaptureTest {
 
     @Test
     void theRequestSpanCarriesThePromptAndCompletionAsGenAiMessages() throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         JsonNode completion;
-        try (var producer = new KafkaProducer<String, byte[]>(p);
+        try (var producer = TestProducers.rawValues(bootstrap);
              var outputs = new OutputCollector(bootstrap, List.of(Topics.COMPLETIONS))) {
             producer.send(new ProducerRecord<>(Topics.PROMPTS, "captured", ("{\"id\":\"captured\",\"prompt\":\"Hello capture\","
                     + "\"max_tokens\":4}").getBytes(StandardCharsets.UTF_8))).get(10, TimeUnit.SECONDS);
