@@ -90,11 +90,16 @@ public class PromptConsumerMetrics {
      * @param watermark the partition's commit watermark, or -1 when nothing was taken from it yet
      */
     public void refreshLag(Consumer<?, ?> consumer, long nowNanos, ToLongFunction<TopicPartition> watermark) {
-        nextLagNanos = nowNanos + LAG_INTERVAL_NANOS;
         Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            // none (yet): no series, and look again next loop (a local lookup), so they appear with the partitions
+            lag.register(List.of(), true);
+            return;
+        }
+        nextLagNanos = nowNanos + LAG_INTERVAL_NANOS;
         List<MultiGauge.Row<?>> rows = new ArrayList<>(assigned.size());
         try {
-            Map<TopicPartition, Long> ends = assigned.isEmpty() ? Map.of() : consumer.endOffsets(assigned, LAG_TIMEOUT);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, LAG_TIMEOUT);
             for (var e : ends.entrySet()) {
                 TopicPartition tp = e.getKey();
                 long from = watermark.applyAsLong(tp);
