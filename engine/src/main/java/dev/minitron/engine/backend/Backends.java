@@ -38,4 +38,12 @@ public final class Backends {
             default -> throw new IllegalArgumentException("device must be auto, cpu or cuda, got \"" + device + "\"");
         };
     }
+
+    /**
+     * {@code backend} behind a {@link FaultInjectingBackend} when {@code faults} can inject anything,
+     * else {@code backend} itself. For fault tests only; never on by default.
+     */
+    public static Backend withFaults(Backend backend, FaultInjection faults) {
+        return faults.enabled() ? new FaultInjectingBackend(backend, faults) : backend;
+    }
 }

@@ -50,7 +50,7 @@ public final class DeliveryBenchmarks {
     }
 
     /** CPU model, cores, memory, Java, OS and the load when the run started (the machine is shared). */
-    static String machine() {
+    public static String machine() {
         String cpu = "unknown CPU";
         String mem = "?";
         String load = "?";

@@ -59,6 +59,24 @@ public interface WorkerConfig {
         /** Fraction of GPU memory the engine may take (weights, activations, KV); cuda backend only. */
         @WithDefault("0.9")
         double gpuMemoryUtilization();
+
+        /** Injected model-step failures: for fault tests (docs/reliability.md) only, off by default. */
+        FaultInjection faultInjection();
+
+        /** {@code minitron.engine.fault-injection.*}; never in production. */
+        interface FaultInjection {
+            /** Probability in [0, 1] that a model step fails (its requests are answered {@code engine_error}). */
+            @WithDefault("0")
+            double stepFailureRate();
+
+            /** Probability in [0, 1] that a model step kills the engine, as a lost device would. */
+            @WithDefault("0")
+            double deathRate();
+
+            /** Seeds the draws, so a worker injects the same faults at the same steps. */
+            @WithDefault("0")
+            long seed();
+        }
     }
 
     interface Topics {

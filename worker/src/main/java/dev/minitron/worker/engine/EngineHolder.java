@@ -4,6 +4,7 @@ import dev.minitron.engine.EngineConfig;
 import dev.minitron.engine.LlmEngine;
 import dev.minitron.engine.backend.Backend;
 import dev.minitron.engine.backend.Backends;
+import dev.minitron.engine.backend.FaultInjection;
 import dev.minitron.engine.tokenizer.Tokenizer;
 import dev.minitron.engine.tokenizer.Tokenizers;
 import dev.minitron.worker.config.WorkerConfig;
@@ -39,13 +40,29 @@ public class EngineHolder {
         long start = System.nanoTime();
         WorkerConfig.Engine e = config.engine();
         Tokenizer tokenizer = Tokenizers.load(dir);
-        Backend backend = Backends.open(e.device(), dir, e.threads());
+        FaultInjection faults = faultInjection(e.faultInjection());
+        Backend backend = Backends.withFaults(Backends.open(e.device(), dir, e.threads()), faults);
         EngineConfig engineConfig = new EngineConfig(e.maxNumSeqs(), e.maxNumBatchedTokens(), e.maxModelLen(),
                 e.blockSize(), e.kvCacheBytes(), Math.max(1, config.consumer().maxInFlight()))
                 .withGpuMemoryUtilization(e.gpuMemoryUtilization());
         this.engine = new LlmEngine(backend, tokenizer, engineConfig, tracer.observer());
         LOG.infof("model %s loaded on %s in %d ms (max_model_len %d)", modelName, backend.name(),
                 (System.nanoTime() - start) / 1_000_000, engine.maxModelLen());
+    }
+
+    /** The configured fault injection (fault tests only), checked before the model is loaded. */
+    private static FaultInjection faultInjection(WorkerConfig.Engine.FaultInjection c) {
+        FaultInjection faults;
+        try {
+            faults = new FaultInjection(c.stepFailureRate(), c.deathRate(), c.seed());
+        } catch (IllegalArgumentException ex) {
+            throw new IllegalStateException("minitron.engine.fault-injection: " + ex.getMessage(), ex);
+        }
+        if (faults.enabled()) {
+            LOG.warnf("fault injection is ON: step-failure-rate=%s, death-rate=%s, seed=%d; for fault tests only",
+                    faults.stepFailureRate(), faults.deathRate(), faults.seed());
+        }
+        return faults;
     }
 
     public LlmEngine engine() {

@@ -35,6 +35,7 @@ public final class InFlight {
     private final int blocks;
     private final AtomicBoolean begun = new AtomicBoolean();
     private volatile boolean revoked;
+    private volatile boolean streamCut;
     private RequestTrace trace = RequestTrace.NONE;   // set on the poll thread before the engine sees the request
 
     public InFlight(TopicPartition partition, long offset, long generation, String id, String engineRequestId,
@@ -100,6 +101,19 @@ public final class InFlight {
     }
 
     /** Whether the partition moved away (rebalance, shutdown): outputs are dropped, the new owner answers. */
+    /**
+     * A token event of this request was not written (the broker unreachable past {@code max.block.ms},
+     * or a send that expired): no further token events are sent, so the stream clients see is a prefix
+     * of the text without a gap in {@code seq}; the completion still has the whole text.
+     */
+    public void cutStream() {
+        streamCut = true;
+    }
+
+    public boolean streamCut() {
+        return streamCut;
+    }
+
     public boolean revoked() {
         return revoked;
     }

@@ -74,6 +74,9 @@ public class KafkaSettings {
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
         // A send runs on the engine thread: never let a missing topic or a full buffer stall it for a minute.
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        // ...and never let an output topic's metadata expire after a quiet spell (default 5 min), so a
+        // send after it does not have to fetch it again within that bound.
+        props.putIfAbsent(ProducerConfig.METADATA_MAX_IDLE_CONFIG, 86_400_000);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return props;

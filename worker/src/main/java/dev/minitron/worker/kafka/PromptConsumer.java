@@ -176,7 +176,9 @@ public class PromptConsumer {
                     LOG.error("the engine has stopped: this worker gives its partitions back to the group");
                     break;
                 }
+                long pollStart = System.nanoTime();
                 var records = c.poll(config.consumer().pollTimeout());
+                publisher.lease().renew(pollStart, c.metrics());   // after the poll's rebalance callbacks
                 takeAnswers();   // first: a record polled now may repeat an id answered meanwhile
                 readUnreadJournals(c);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -468,7 +470,9 @@ public class PromptConsumer {
         // Wait for generations and for error events still waiting for the broker's acknowledgement.
         while ((!inFlight.isEmpty() || tracker.numPending() > givenBack) && engine.stats().alive()
                 && System.nanoTime() < deadline) {
+            long pollStart = System.nanoTime();
             c.poll(Duration.ofMillis(50));   // keeps the group membership alive while paused
+            publisher.lease().renew(pollStart, c.metrics());
             takeAnswers();
             commitAsync(c);
         }

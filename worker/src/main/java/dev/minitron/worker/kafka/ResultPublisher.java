@@ -18,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.minitron.worker.tracing.RequestTrace;
 import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.common.KafkaException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,6 +41,7 @@ public class ResultPublisher {
     private static final Logger LOG = Logger.getLogger(ResultPublisher.class);
     /** Room for the key, headers and record overhead within {@code max.request.size}. */
     private static final int RECORD_OVERHEAD = 16 * 1024;
+    private static final java.time.Duration WARM_UP = java.time.Duration.ofSeconds(60);
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final WorkerConfig.Topics topics;
@@ -47,6 +49,7 @@ public class ResultPublisher {
     private final ObjectWriter json = WireJson.writer();
     private final int maxValueBytes;
     private final AtomicLong failedTerminalSends = new AtomicLong();
+    private final PublicationLease lease;
     private final ErrorEventMetrics errorMetrics;
     private final AutoCloseable clientMetricsBinding;
 
@@ -58,6 +61,38 @@ public class ResultPublisher {
         this.topics = config.topics();
         this.mapper = mapper;
         this.maxValueBytes = settings.maxRecordBytes() - RECORD_OVERHEAD;
+        this.lease = PublicationLease.forConsumer(settings.consumer("lease", 1));
+        warmUp(List.of(topics.tokens(), topics.completions(), topics.errors()));
+    }
+
+    /** Renewed by the prompt consumer's poll thread; completions wait for it (see {@link PublicationLease}). */
+    public PublicationLease lease() {
+        return lease;
+    }
+
+    /**
+     * Fetches the output topics' metadata before the first answer. A send for a topic the producer
+     * has no metadata for blocks the engine thread up to {@code max.block.ms} and then fails: on a
+     * busy start that lost the first token events of the first prompts (a gap in their streams, found
+     * by the chaos suite). Best effort: topic verification has already failed startup if the topics
+     * are unusable, and a broker that is away now is retried by the sends themselves.
+     */
+    private void warmUp(List<String> outputTopics) {
+        long deadline = System.nanoTime() + WARM_UP.toNanos();
+        for (String topic : outputTopics) {
+            while (true) {
+                try {
+                    producer.partitionsFor(topic);
+                    break;
+                } catch (KafkaException e) {
+                    if (System.nanoTime() > deadline) {
+                        LOG.warnf("no metadata for %s within %s at startup; the first sends will wait for it: %s", topic,
+                                WARM_UP, e.toString());
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     /** Terminal records the broker refused after all retries; non-zero means the worker must restart. */
@@ -80,8 +115,8 @@ public class ResultPublisher {
                 case RequestOutput.TokenDelta delta -> {
                     trace.token(delta);
                     var event = mapper.token(request, delta);   // also gathers logprobs for the completion
-                    if (request.stream()) {
-                        send(topics.tokens(), key(request.id()), bytes(event), trace.headers(), null, null);
+                    if (request.stream() && !request.streamCut()) {
+                        sendToken(request, bytes(event), trace.headers());
                     }
                 }
                 case RequestOutput.Finished finished -> {
@@ -94,10 +129,17 @@ public class ResultPublisher {
                         trace.notPublished(e.getClass().getSimpleName());
                         return;
                     }
-                    send(topics.completions(), key(request.id()), value, trace.headers(), () -> {
-                        trace.published();
-                        onAnswered.accept(request);
-                    }, trace);
+                    lease.publish(() -> {
+                        if (request.revoked()) {   // lost while held: the partition's new owner answers it
+                            trace.revoked();
+                            onAnswered.accept(request);
+                            return;
+                        }
+                        send(topics.completions(), key(request.id()), value, trace.headers(), () -> {
+                            trace.published();
+                            onAnswered.accept(request);
+                        }, trace);
+                    });
                 }
             }
         };
@@ -139,6 +181,21 @@ public class ResultPublisher {
         }
     }
 
+    /** A token event; the first one that fails cuts the request's stream (see {@link InFlight#cutStream()}). */
+    private void sendToken(InFlight request, byte[] value, List<Header> headers) {
+        try {
+            producer.send(new ProducerRecord<>(topics.tokens(), null, key(request.id()), value, headers), (metadata, e) -> {
+                if (e != null) {
+                    request.cutStream();
+                    failed(topics.tokens(), false, e);
+                }
+            });
+        } catch (RuntimeException e) {
+            request.cutStream();
+            failed(topics.tokens(), false, e);
+        }
+    }
+
     /** {@code trace}: the request whose span ends with this terminal record, or null. */
     private void send(String topic, byte[] key, byte[] value, List<Header> headers, Runnable onAcknowledged,
                       RequestTrace trace) {
@@ -170,7 +227,8 @@ public class ResultPublisher {
             LOG.errorf("the broker did not take a terminal record for %s (%s): its prompt stays uncommitted and"
                     + " this worker reports itself not live", topic, e.toString());
         } else {
-            LOG.warnf("a token event was not written to %s: %s", topic, e.toString());
+            LOG.warnf("a token event was not written to %s (its request streams no more tokens; its completion "
+                    + "carries the whole text): %s", topic, e.toString());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.minitron.worker.e2e;
 
+import dev.minitron.worker.testing.Scrape;
 import static dev.minitron.worker.e2e.OutputCollector.hasEventOn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

@@ -1,5 +1,6 @@
 package dev.minitron.worker.it;
 
+import dev.minitron.worker.testing.WorkerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -52,12 +52,12 @@ public final class AnswerChecker implements AutoCloseable {
     public record Source(int partition, long offset) {
     }
 
-    /** A prompt record as produced: raw key and value, and the id it names when one can be read. */
-    public record Prompt(Source source, byte[] key, byte[] value, String id, boolean stream) {
+    /** A prompt record as produced: raw key and value, the id it names when one can be read, its record timestamp. */
+    public record Prompt(Source source, byte[] key, byte[] value, String id, boolean stream, long timestamp) {
     }
 
-    /** A token, completion or error event as read back. */
-    public record Event(String topic, int partition, long offset, String key, JsonNode value) {
+    /** A token, completion or error event as read back, with its record timestamp. */
+    public record Event(String topic, int partition, long offset, String key, JsonNode value, long timestamp) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,6 +74,7 @@ public final class AnswerChecker implements AutoCloseable {
     private final Map<Source, List<Event>> errorsBySource = new HashMap<>();
     private final List<String> malformedOutputs = new ArrayList<>();
     private boolean expectRedelivery;
+    private final List<String> cutStreams = new ArrayList<>();
 
     public AnswerChecker(String bootstrap) {
         this(bootstrap, Topics.PROMPTS, Topics.TOKENS, Topics.COMPLETIONS, Topics.ERRORS);
@@ -172,16 +173,64 @@ public final class AnswerChecker implements AutoCloseable {
         return List.copyOf(prompts.values());
     }
 
-    /** The completion that counts for each id: the newest one, as compaction keeps it. */
+    /**
+     * The completion that counts for each id: the one of the highest attempt (the newest among equals),
+     * as the contract tells clients to choose. Without late writes it is also the newest, which
+     * compaction keeps.
+     */
     public Map<String, JsonNode> finalCompletions() {
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        completionsById.forEach((id, list) -> out.put(id, list.getLast().value()));
+        completionsById.forEach((id, list) -> out.put(id, counting(list).value()));
+        return out;
+    }
+
+    private static Event counting(List<Event> completions) {
+        Event best = completions.getFirst();
+        for (Event e : completions) {
+            if (e.value().path("attempt").asInt() >= best.value().path("attempt").asInt()) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Ids whose newest completion is of a lower attempt than an earlier one: a late write from a worker
+     * that had been fenced out of the group (paused or cut off past the session timeout) while
+     * another finished the prompt again. The contract allows it only where redelivery is expected.
+     */
+    public List<String> lateWrites() {
+        List<String> out = new ArrayList<>();
+        completionsById.forEach((id, list) -> {
+            if (list.getLast() != counting(list)) {
+                out.add(id);
+            }
+        });
         return out;
     }
 
     /** Every completion of an id, oldest first. */
     public List<JsonNode> completions(String id) {
         return completionsById.getOrDefault(id, List.of()).stream().map(Event::value).toList();
+    }
+
+    /**
+     * Ids (found by {@link #verify()}) whose counting attempt's token stream is a gap-free prefix of its
+     * completion's text: a token event could not be written during a fault, so the worker stopped
+     * streaming that request (docs/delivery.md). Allowed only where faults are expected.
+     */
+    public List<String> cutStreams() {
+        return List.copyOf(cutStreams);
+    }
+
+    /** Every completion event of an id, oldest first, with record timestamps. */
+    public List<Event> completionEvents(String id) {
+        return List.copyOf(completionsById.getOrDefault(id, List.of()));
+    }
+
+    /** Every token event of an id, in log order, with record timestamps. */
+    public List<Event> tokenEvents(String id) {
+        return List.copyOf(tokensById.getOrDefault(id, List.of()));
     }
 
     /** Every token event of an id, in log order. */
@@ -217,6 +266,7 @@ public final class AnswerChecker implements AutoCloseable {
 
     /** Checks the whole contract over what has been read; throws an AssertionError listing every breach. */
     public AnswerChecker verify() {
+        cutStreams.clear();
         List<String> breaches = new ArrayList<>(malformedOutputs);
         Map<String, Integer> recordsAnsweredByCompletion = new HashMap<>();
         for (Prompt p : prompts.values()) {
@@ -262,14 +312,19 @@ public final class AnswerChecker implements AutoCloseable {
 
     private List<String> checkAttempts(String id, List<Event> completions) {
         List<String> breaches = new ArrayList<>();
-        JsonNode last = completions.getLast().value();
+        JsonNode last = counting(completions).value();
         int finalAttempt = last.path("attempt").asInt();
         int max = maxAttempt(id);
         if (finalAttempt < 1) {
             breaches.add(id + ": completion without a valid attempt: " + last);
         }
         if (finalAttempt != max) {
-            breaches.add(id + ": the newest completion is attempt " + finalAttempt + " but attempt " + max + " was seen");
+            breaches.add(id + ": the highest completion is attempt " + finalAttempt + " but attempt " + max
+                    + " was seen (token events of an attempt that never finished, above the one that did)");
+        }
+        if (!expectRedelivery && completions.getLast().value() != last) {
+            breaches.add(id + ": a completion of attempt " + completions.getLast().value().path("attempt").asInt()
+                    + " after one of attempt " + finalAttempt + " without any redelivery");
         }
         if (!expectRedelivery && max > 1) {
             breaches.add(id + ": attempt " + max + " without any redelivery");
@@ -301,7 +356,10 @@ public final class AnswerChecker implements AutoCloseable {
             }
             StringBuilder text = new StringBuilder();
             finalTokens.forEach(t -> text.append(t.path("text").asText()));
-            if (!text.toString().equals(last.path("text").asText())) {
+            if (expectRedelivery && !text.toString().equals(last.path("text").asText())
+                    && last.path("text").asText().startsWith(text.toString())) {
+                cutStreams.add(id);   // a token event failed to send: the stream stopped there, without a gap
+            } else if (!text.toString().equals(last.path("text").asText())) {
                 breaches.add(id + " attempt " + finalAttempt + ": token texts concatenate to " + quote(text.toString())
                         + " but the completion says " + quote(last.path("text").asText()));
             }
@@ -419,7 +477,7 @@ public final class AnswerChecker implements AutoCloseable {
             JsonNode v = readJson(r.value());
             String id = v != null && v.path("id").isTextual() ? v.get("id").asText() : null;
             boolean stream = v == null || !v.path("stream").isBoolean() || v.get("stream").asBoolean();
-            prompts.put(s, new Prompt(s, r.key(), r.value(), id, stream));
+            prompts.put(s, new Prompt(s, r.key(), r.value(), id, stream, r.timestamp()));
             return;
         }
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
@@ -428,7 +486,7 @@ public final class AnswerChecker implements AutoCloseable {
             malformedOutputs.add(r.topic() + "-" + r.partition() + "@" + r.offset() + ": not a JSON object");
             return;
         }
-        Event e = new Event(r.topic(), r.partition(), r.offset(), key, v);
+        Event e = new Event(r.topic(), r.partition(), r.offset(), key, v, r.timestamp());
         if (r.topic().equals(errorsTopic)) {
             JsonNode src = v.path("source");
             errorsBySource.computeIfAbsent(new Source(src.path("partition").asInt(-1), src.path("offset").asLong(-1)),

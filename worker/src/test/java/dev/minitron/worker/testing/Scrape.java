@@ -1,4 +1,4 @@
-package dev.minitron.worker.e2e;
+package dev.minitron.worker.testing;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,22 +12,31 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** One scrape of /q/metrics in the Prometheus text format: every sample line, parsed. */
-record Scrape(List<Sample> samples) {
+public record Scrape(List<Sample> samples) {
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    static Scrape of(URI metrics) throws IOException, InterruptedException {
-        var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics).header("Accept", "text/plain").build(),
-                HttpResponse.BodyHandlers.ofString());
+    public static Scrape of(URI metrics) throws IOException, InterruptedException {
+        return parse(text(metrics));
+    }
+
+    /** The raw exposition text of one scrape. */
+    public static String text(URI metrics) throws IOException, InterruptedException {
+        var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics).header("Accept", "text/plain")
+                .timeout(java.time.Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException(metrics + " answered " + response.statusCode());
         }
+        return response.body();
+    }
+
+    public static Scrape parse(String text) {
         List<Sample> samples = new ArrayList<>();
-        for (String line : response.body().split("\n")) {
+        for (String line : text.split("\n")) {
             Matcher m = LINE.matcher(line.trim());
             if (line.startsWith("#") || !m.matches()) {
                 continue;
@@ -45,12 +54,12 @@ record Scrape(List<Sample> samples) {
     }
 
     /** The series of this name whose labels include {@code labels} (name, value, name, value …). */
-    List<Sample> series(String name, String... labels) {
+    public List<Sample> series(String name, String... labels) {
         return samples.stream().filter(s -> s.name().equals(name) && matches(s.labels(), labels)).toList();
     }
 
     /** The one series of this name with these labels; fails when there is none or several. */
-    double value(String name, String... labels) {
+    public double value(String name, String... labels) {
         var found = series(name, labels);
         if (found.size() != 1) {
             throw new AssertionError(found.size() + " series " + name + " " + List.of(labels) + " in the scrape");
@@ -58,7 +67,7 @@ record Scrape(List<Sample> samples) {
         return found.getFirst().value();
     }
 
-    boolean has(String name, String... labels) {
+    public boolean has(String name, String... labels) {
         return !series(name, labels).isEmpty();
     }
 

@@ -1,4 +1,4 @@
-package dev.minitron.worker.it;
+package dev.minitron.worker.testing;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** A real worker: the packaged application in its own JVM, as it runs in production. */
-final class WorkerProcess implements AutoCloseable {
+public final class WorkerProcess implements AutoCloseable {
 
     private final String name;
     private final Process process;
@@ -28,12 +28,12 @@ final class WorkerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static WorkerProcess start(String name, String bootstrap, Path model, Path logDir) throws IOException {
+    public static WorkerProcess start(String name, String bootstrap, Path model, Path logDir) throws IOException {
         return start(name, bootstrap, model, logDir, Map.of());
     }
 
     /** @param settings extra configuration, e.g. {@code minitron.worker.shutdown-grace=2s}, as system properties */
-    static WorkerProcess start(String name, String bootstrap, Path model, Path logDir, Map<String, String> settings)
+    public static WorkerProcess start(String name, String bootstrap, Path model, Path logDir, Map<String, String> settings)
             throws IOException {
         return start(name, bootstrap, model, logDir, settings, Map.of());
     }
@@ -42,7 +42,7 @@ final class WorkerProcess implements AutoCloseable {
      * @param environment extra environment variables, e.g. {@code KAFKA_SASL_JAAS_CONFIG}: secrets reach a
      *     worker this way in production (the Helm chart's Secret references), never on its command line
      */
-    static WorkerProcess start(String name, String bootstrap, Path model, Path logDir, Map<String, String> settings,
+    public static WorkerProcess start(String name, String bootstrap, Path model, Path logDir, Map<String, String> settings,
             Map<String, String> environment) throws IOException {
         Path jar = Path.of(System.getProperty("minitron.worker.jar", "target/quarkus-app/quarkus-run.jar"));
         int port;
@@ -68,23 +68,23 @@ final class WorkerProcess implements AutoCloseable {
         return new WorkerProcess(name, p, port, log);
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    int httpPort() {
+    public int httpPort() {
         return httpPort;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    WorkerProcess awaitReady(Duration timeout) throws Exception {
+    public WorkerProcess awaitReady(Duration timeout) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -106,18 +106,39 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no drain, no commit. */
-    void killHard() throws InterruptedException {
+    public void killHard() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
+    /** SIGSTOP: the whole JVM freezes (heartbeats included), as a long GC pause or a frozen VM would. */
+    public void suspend() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #suspend()}. */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        int code = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+        if (code != 0 && process.isAlive()) {
+            throw new IOException("kill -" + name + " " + process.pid() + " exited with " + code);
+        }
+    }
+
+    public Path logFile() {
+        return log;
+    }
+
     /** SIGTERM without waiting: the worker stops fetching, drains within its grace, commits and leaves. */
-    void terminate() {
+    public void terminate() {
         process.destroy();
     }
 
     /** Waits for the process to end; fails if it has not within {@code timeout}. Returns the exit code. */
-    int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("worker " + name + " still running after " + timeout + "; see " + log);
         }
@@ -125,7 +146,7 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** The worker's log so far. */
-    String logText() {
+    public String logText() {
         try {
             return Files.readString(log);
         } catch (IOException e) {

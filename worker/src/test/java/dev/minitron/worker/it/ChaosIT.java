@@ -1,0 +1,38 @@
+package dev.minitron.worker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.minitron.worker.bench.DeliveryBenchmarks;
+import dev.minitron.worker.chaos.ChaosOptions;
+import dev.minitron.worker.chaos.ChaosRun;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The chaos suite (docs/reliability.md): real broker, real worker processes, a steady load, faults at
+ * random times, then the independent checks. The defaults are the short CI run; {@code ./minitron
+ * chaos} runs the long one with other {@code minitron.chaos.*} values and appends its report to a file.
+ */
+class ChaosIT {
+
+    @Test
+    @Timeout(value = 2, unit = java.util.concurrent.TimeUnit.HOURS)
+    void promptsSurviveRandomFaults() throws Exception {
+        ChaosOptions options = ChaosOptions.fromSystemProperties();
+        Path dir = Path.of("target", "chaos", "seed-" + options.seed());
+        var result = new ChaosRun(options, dir).run();
+        String report = result.render(DeliveryBenchmarks.machine());
+        Files.writeString(dir.resolve("report.md"), report, StandardCharsets.UTF_8);
+        if (options.report().isPresent()) {
+            Files.writeString(options.report().get(), report, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        }
+        System.out.println(report);
+        assertThat(result.breaches()).as("delivery contract breaches; report in " + dir.resolve("report.md")).isEmpty();
+        assertThat(result.leaks()).as("text or secrets outside the output topics").isEmpty();
+    }
+}
