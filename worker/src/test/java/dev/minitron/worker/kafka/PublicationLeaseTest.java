@@ -13,20 +13,26 @@ class PublicationLeaseTest {
 
     private static final long TERM = 3_000_000_000L;   // 3 s: a 6 s session timeout
 
-    /** A consumer's metrics with the coordinator's heartbeat age set to {@code secondsAgo}. */
-    private static Map<MetricName, Metric> heartbeat(double secondsAgo) {
-        MetricName name = new MetricName("last-heartbeat-seconds-ago", "consumer-coordinator-metrics", "", Map.of());
-        return Map.of(name, new Metric() {
-            @Override
-            public MetricName metricName() {
-                return name;
-            }
+    /** The consumer's coordinator metric, one object for the consumer's life as in the client (the lease caches it). */
+    private static final class Heartbeat implements Metric {
+        private final MetricName name = new MetricName("last-heartbeat-seconds-ago", "consumer-coordinator-metrics", "",
+                Map.of());
+        private double secondsAgo;
 
-            @Override
-            public Object metricValue() {
-                return secondsAgo;
-            }
-        });
+        Map<MetricName, Metric> at(double value) {
+            secondsAgo = value;
+            return Map.of(name, this);
+        }
+
+        @Override
+        public MetricName metricName() {
+            return name;
+        }
+
+        @Override
+        public Object metricValue() {
+            return secondsAgo;
+        }
     }
 
     @Test
@@ -47,34 +53,37 @@ class PublicationLeaseTest {
     @Test
     void aPollThatStartedLongAgoDoesNotRenewIt() {
         var lease = new PublicationLease(TERM);
+        var heartbeat = new Heartbeat();
         // The poll began before a freeze longer than the term and returned after it.
-        lease.renew(System.nanoTime() - 2 * TERM, heartbeat(0));
+        lease.renew(System.nanoTime() - 2 * TERM, heartbeat.at(0));
         assertThat(lease.valid()).isFalse();
         List<String> sent = new ArrayList<>();
         lease.publish(() -> sent.add("held"));
         assertThat(sent).isEmpty();
-        lease.renew(System.nanoTime(), heartbeat(0));
+        lease.renew(System.nanoTime(), heartbeat.at(0));
         assertThat(sent).containsExactly("held");
     }
 
     @Test
     void anUnansweredCoordinatorLetsItLapseOnceAHeartbeatHasBeenSeen() {
         var lease = new PublicationLease(TERM);
+        var heartbeat = new Heartbeat();
         // Before this consumer's first heartbeat the metric counts from the epoch: ignored.
-        lease.renew(System.nanoTime(), heartbeat(1.7e9));
+        lease.renew(System.nanoTime(), heartbeat.at(1.7e9));
         assertThat(lease.valid()).isTrue();
-        lease.renew(System.nanoTime(), heartbeat(1));
+        lease.renew(System.nanoTime(), heartbeat.at(1));
         assertThat(lease.valid()).isTrue();
 
         var late = new PublicationLease(TERM);
-        late.renew(System.nanoTime() - TERM - 1, heartbeat(0));   // a term has passed since this renewal
-        late.renew(System.nanoTime(), heartbeat(4));   // cut off: 4 s without an answer, term 3 s
+        var beat = new Heartbeat();
+        late.renew(System.nanoTime() - TERM - 1, beat.at(0));   // a term has passed since this renewal
+        late.renew(System.nanoTime(), beat.at(4));   // cut off: 4 s without an answer, term 3 s
         assertThat(late.valid()).isFalse();
         List<String> sent = new ArrayList<>();
         late.publish(() -> sent.add("held"));
-        late.renew(System.nanoTime(), heartbeat(5));
+        late.renew(System.nanoTime(), beat.at(5));
         assertThat(sent).as("still no heartbeat: still held").isEmpty();
-        late.renew(System.nanoTime(), heartbeat(0));
+        late.renew(System.nanoTime(), beat.at(0));
         assertThat(sent).containsExactly("held");
     }
 
