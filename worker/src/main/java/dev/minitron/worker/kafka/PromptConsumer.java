@@ -306,7 +306,11 @@ public class PromptConsumer {
         Set<TopicPartition> partitions = new HashSet<>();
         toStart.forEach(s -> partitions.add(s.request().partition()));
         if (!commitSync(c, partitions)) {
-            LOG.warn("the attempt journal was not committed: after a crash these prompts may repeat an attempt number");
+            // Not started without the journal: a worker that cannot commit may have been fenced (cut
+            // off, frozen), and the partition's next owner would start the same prompts at the same
+            // attempt. They wait here for the next poll's commit; a revocation meanwhile drops them.
+            LOG.warnf("the attempt journal was not committed: %d prompts wait for the next commit", toStart.size());
+            return;
         }
         toStart.forEach(this::start);
         toStart.clear();
@@ -485,8 +489,10 @@ public class PromptConsumer {
         LOG.info("prompt consumer drained and committed");
     }
 
-    /** Revokes every request waiting in {@code retry} (never handed to the engine), forgets it, returns how many. */
+    /** Revokes every request waiting in {@code retry} or {@code toStart} (never handed to the engine), forgets it, returns how many. */
     private int releaseRetries() {
+        retry.addAll(toStart);   // admitted but not journaled, so never started either
+        toStart.clear();
         int n = retry.size();
         for (Start st : retry) {
             InFlight r = st.request();
@@ -505,14 +511,16 @@ public class PromptConsumer {
             inFlight.remove(r.id(), r);
             engine.abort(r.engineRequestId(), FinishReason.CANCELLED);
         }
-        retry.removeIf(s -> {
+        java.util.function.Predicate<Start> dropRevoked = s -> {
             if (s.request().revoked()) {
                 release(s.request());   // never reached the engine
                 s.request().trace().revoked();
                 return true;
             }
             return false;
-        });
+        };
+        retry.removeIf(dropRevoked);
+        toStart.removeIf(dropRevoked);
     }
 
     /**

@@ -75,9 +75,9 @@ final class FaultInjector {
             events.accept("broker back");
             return;
         }
+        // A stalled or partitioned worker is alive and "ready" but cut off: it does not count as spare.
         List<WorkerSlot> healthy = slots.stream().filter(s -> s.healthy() && !busy(s)).toList();
-        long othersHealthy = slots.stream().filter(WorkerSlot::healthy).count() - 1;
-        if (healthy.isEmpty() || othersHealthy < 1) {
+        if (healthy.size() < 2) {
             events.accept(fault.label() + " skipped: no worker to spare");
             return;
         }

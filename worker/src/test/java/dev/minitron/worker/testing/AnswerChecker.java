@@ -61,7 +61,6 @@ public final class AnswerChecker implements AutoCloseable {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_RAW_BYTES = 1024;
 
     private final String bootstrap;
     private final String promptsTopic;
@@ -184,7 +183,7 @@ public final class AnswerChecker implements AutoCloseable {
         return out;
     }
 
-    private static Event counting(List<Event> completions) {
+    static Event counting(List<Event> completions) {
         Event best = completions.getFirst();
         for (Event e : completions) {
             if (e.value().path("attempt").asInt() >= best.value().path("attempt").asInt()) {
@@ -281,7 +280,7 @@ public final class AnswerChecker implements AutoCloseable {
                         .distinct().count() > 1)) {
                     breaches.add(describe(p) + ": " + errors.size() + " error events " + codes(errors));
                 }
-                breaches.addAll(checkError(p, errors.getFirst()));
+                breaches.addAll(ErrorEventRules.check(p, errors.getFirst(), promptsTopic, describe(p)));
             } else {
                 recordsAnsweredByCompletion.merge(p.id(), 1, Integer::sum);
             }
@@ -295,7 +294,9 @@ public final class AnswerChecker implements AutoCloseable {
             if (!expectRedelivery && list.size() > 1) {
                 breaches.add(id + ": " + list.size() + " completions without any redelivery");
             }
-            breaches.addAll(checkAttempts(id, list));
+            Prompt prompt = prompts.values().stream().filter(p -> id.equals(p.id())).reduce((x, y) -> y).orElse(null);
+            breaches.addAll(AttemptRules.check(id, list, tokensById.getOrDefault(id, List.of()), prompt, expectRedelivery,
+                    cutStreams));
         }
         for (String id : tokensById.keySet()) {
             if (!completionsById.containsKey(id) && !prompts.isEmpty()
@@ -308,114 +309,6 @@ public final class AnswerChecker implements AutoCloseable {
                     + String.join("\n  ", breaches.subList(0, Math.min(40, breaches.size()))));
         }
         return this;
-    }
-
-    private List<String> checkAttempts(String id, List<Event> completions) {
-        List<String> breaches = new ArrayList<>();
-        JsonNode last = counting(completions).value();
-        int finalAttempt = last.path("attempt").asInt();
-        int max = maxAttempt(id);
-        if (finalAttempt < 1) {
-            breaches.add(id + ": completion without a valid attempt: " + last);
-        }
-        if (finalAttempt != max) {
-            breaches.add(id + ": the highest completion is attempt " + finalAttempt + " but attempt " + max
-                    + " was seen (token events of an attempt that never finished, above the one that did)");
-        }
-        if (!expectRedelivery && completions.getLast().value() != last) {
-            breaches.add(id + ": a completion of attempt " + completions.getLast().value().path("attempt").asInt()
-                    + " after one of attempt " + finalAttempt + " without any redelivery");
-        }
-        if (!expectRedelivery && max > 1) {
-            breaches.add(id + ": attempt " + max + " without any redelivery");
-        }
-        if (completions.stream().map(c -> c.value().path("attempt").asInt()).distinct().count() < completions.size()) {
-            breaches.add(id + ": two completions of the same attempt " + completions.stream()
-                    .map(c -> c.value().path("attempt").asInt()).toList());
-        }
-        Map<Integer, List<JsonNode>> byAttempt = new TreeMap<>();
-        for (Event t : tokensById.getOrDefault(id, List.of())) {
-            byAttempt.computeIfAbsent(t.value().path("attempt").asInt(), a -> new ArrayList<>()).add(t.value());
-        }
-        for (var a : byAttempt.entrySet()) {
-            List<JsonNode> events = a.getValue();
-            for (int i = 0; i < events.size(); i++) {
-                if (events.get(i).path("seq").asInt(-1) != i) {
-                    breaches.add(id + " attempt " + a.getKey() + ": token event #" + i + " of " + events.size()
-                            + " has seq " + events.get(i).path("seq").asInt(-1) + "; seqs must run 0..n without gap or repeat");
-                    break;
-                }
-            }
-        }
-        List<JsonNode> finalTokens = byAttempt.get(finalAttempt);
-        Prompt prompt = prompts.values().stream().filter(p -> id.equals(p.id())).reduce((x, y) -> y).orElse(null);
-        boolean streamed = prompt == null || prompt.stream();
-        if (finalTokens != null) {
-            if (!streamed) {
-                breaches.add(id + ": token events although the prompt set stream false");
-            }
-            StringBuilder text = new StringBuilder();
-            finalTokens.forEach(t -> text.append(t.path("text").asText()));
-            if (expectRedelivery && !text.toString().equals(last.path("text").asText())
-                    && last.path("text").asText().startsWith(text.toString())) {
-                cutStreams.add(id);   // a token event failed to send: the stream stopped there, without a gap
-            } else if (!text.toString().equals(last.path("text").asText())) {
-                breaches.add(id + " attempt " + finalAttempt + ": token texts concatenate to " + quote(text.toString())
-                        + " but the completion says " + quote(last.path("text").asText()));
-            }
-        } else if (streamed && last.path("usage").path("completion_tokens").asInt() > 0) {
-            breaches.add(id + ": completion of attempt " + finalAttempt + " with "
-                    + last.path("usage").path("completion_tokens").asInt() + " tokens but no token events for it");
-        }
-        return breaches;
-    }
-
-    private List<String> checkError(Prompt p, Event error) {
-        List<String> breaches = new ArrayList<>();
-        JsonNode v = error.value();
-        String where = describe(p) + " error event";
-        if (!promptsTopic.equals(v.path("source").path("topic").asText())) {
-            breaches.add(where + ": source topic " + v.path("source"));
-        }
-        if (v.path("code").asText().isEmpty() || v.path("message").asText().isEmpty()) {
-            breaches.add(where + ": no code or message: " + v);
-        }
-        if (!v.has("id")) {
-            breaches.add(where + ": no id field");
-        }
-        if (p.value() == null) {
-            if (v.has("raw_value")) {
-                breaches.add(where + ": raw_value for a tombstone");
-            }
-            return breaches;
-        }
-        if (!v.hasNonNull("raw_value")) {
-            breaches.add(where + ": no raw_value");
-            return breaches;
-        }
-        String encoding = v.path("raw_value_encoding").asText();
-        byte[] raw = switch (encoding) {
-            case "utf-8" -> v.get("raw_value").asText().getBytes(StandardCharsets.UTF_8);
-            case "base64" -> Base64.getDecoder().decode(v.get("raw_value").asText());
-            default -> null;
-        };
-        if (raw == null) {
-            breaches.add(where + ": raw_value_encoding " + quote(encoding));
-            return breaches;
-        }
-        if (encoding.equals("base64") && utf8(p.value()) != null) {
-            breaches.add(where + ": base64 for a UTF-8 value");
-        }
-        if (raw.length > MAX_RAW_BYTES || raw.length > p.value().length
-                || !Arrays.equals(raw, 0, raw.length, p.value(), 0, raw.length)) {
-            breaches.add(where + ": raw_value is not a prefix of at most " + MAX_RAW_BYTES + " bytes of the record");
-        }
-        boolean truncated = raw.length < p.value().length;
-        if (v.path("raw_value_truncated").asBoolean() != truncated) {
-            breaches.add(where + ": raw_value_truncated " + v.path("raw_value_truncated") + ", value " + p.value().length
-                    + " bytes, raw " + raw.length);
-        }
-        return breaches;
     }
 
     /**
@@ -521,7 +414,7 @@ public final class AnswerChecker implements AutoCloseable {
         }
     }
 
-    private static String utf8(byte[] bytes) {
+    static String utf8(byte[] bytes) {
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
@@ -538,7 +431,7 @@ public final class AnswerChecker implements AutoCloseable {
         return "prompt " + p.source().partition() + "@" + p.source().offset() + (p.id() == null ? "" : " (" + p.id() + ")");
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         return s == null ? "null" : "\"" + (s.length() > 80 ? s.substring(0, 80) + "…" : s) + "\"";
     }
 
