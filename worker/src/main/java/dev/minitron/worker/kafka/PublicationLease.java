@@ -66,8 +66,9 @@ public final class PublicationLease {
         if (nowValid == lapsed) {
             lapsed = !nowValid;
             if (lapsed) {
-                LOG.warnf("publication lease lapsed (coordinator last answered a heartbeat %.0f s ago): completions are "
-                        + "held until this worker knows whether it still owns its partitions", ago);
+                LOG.warnf("publication lease lapsed (%s): completions are held until this worker knows whether it "
+                        + "still owns its partitions", heard ? "no poll for over half the session timeout"
+                        : "the group coordinator last answered a heartbeat %.0f s ago".formatted(ago));
             } else {
                 LOG.infof("publication lease renewed; releasing %d held completions", held.size());
             }
