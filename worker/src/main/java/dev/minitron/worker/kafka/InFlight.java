@@ -100,7 +100,6 @@ public final class InFlight {
         return begun.compareAndSet(false, true);
     }
 
-    /** Whether the partition moved away (rebalance, shutdown): outputs are dropped, the new owner answers. */
     /**
      * A token event of this request was not written (the broker unreachable past {@code max.block.ms},
      * or a send that expired): no further token events are sent, so the stream clients see is a prefix
@@ -114,6 +113,7 @@ public final class InFlight {
         return streamCut;
     }
 
+    /** Whether the partition moved away (rebalance, shutdown): outputs are dropped, the new owner answers. */
     public boolean revoked() {
         return revoked;
     }

@@ -67,6 +67,7 @@ public class PromptConsumer {
     private final AtomicInteger notStarted = new AtomicInteger();
     private final AtomicLong reservedBlocks = new AtomicLong();
     private final List<Start> toStart = new ArrayList<>();          // poll thread only
+    private KafkaException lastCommitError;                          // poll thread only: the last commitSync's
     private final ArrayDeque<Start> retry = new ArrayDeque<>();   // poll thread only
     private final ConcurrentLinkedQueue<InFlight> answered = new ConcurrentLinkedQueue<>();
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();   // by prompt id
@@ -176,9 +177,8 @@ public class PromptConsumer {
                     LOG.error("the engine has stopped: this worker gives its partitions back to the group");
                     break;
                 }
-                long pollStart = System.nanoTime();
                 var records = c.poll(config.consumer().pollTimeout());
-                publisher.lease().renew(pollStart, c.metrics());   // after the poll's rebalance callbacks
+                publisher.lease().releaseHeld();   // after the poll's commit and rebalance callbacks
                 takeAnswers();   // first: a record polled now may repeat an id answered meanwhile
                 readUnreadJournals(c);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -306,11 +306,16 @@ public class PromptConsumer {
         Set<TopicPartition> partitions = new HashSet<>();
         toStart.forEach(s -> partitions.add(s.request().partition()));
         if (!commitSync(c, partitions)) {
-            // Not started without the journal: a worker that cannot commit may have been fenced (cut
-            // off, frozen), and the partition's next owner would start the same prompts at the same
-            // attempt. They wait here for the next poll's commit; a revocation meanwhile drops them.
-            LOG.warnf("the attempt journal was not committed: %d prompts wait for the next commit", toStart.size());
-            return;
+            if (mayBeFenced(lastCommitError)) {
+                // Not started without the journal: a worker that cannot commit may have been fenced (cut
+                // off, frozen), and the partition's next owner would start the same prompts at the same
+                // attempt. They wait for the next poll's commit; a revocation meanwhile drops them.
+                LOG.warnf("the attempt journal was not committed: %d prompts wait for the next commit", toStart.size());
+                return;
+            }
+            // A commit that can never succeed (authorization, metadata too large): waiting would stop
+            // the worker for good; start, as the journal's coarse numbering allows (delivery.md).
+            LOG.warn("the attempt journal was not committed: after a crash these prompts may repeat an attempt number");
         }
         toStart.forEach(this::start);
         toStart.clear();
@@ -382,16 +387,31 @@ public class PromptConsumer {
 
     private void commitAsync(KafkaConsumer<byte[], byte[]> c) {
         var offsets = tracker.takeCommittable();
+        if (offsets.isEmpty() && publisher.lease().wantsConfirmation()) {
+            offsets = tracker.watermarks(c.assignment());   // unchanged: only to have the lease confirmed
+        }
         if (!offsets.isEmpty()) {
+            long issued = System.nanoTime();
+            var sent = offsets;
             c.commitAsync(offsets, (o, e) -> {
                 if (e == null) {
                     tracker.committed(o);
+                    publisher.lease().confirmed(issued);
                 } else {
-                    tracker.commitFailed(offsets);
+                    tracker.commitFailed(sent);
                     LOG.warnf("offset commit failed, will retry: %s", e.toString());
                 }
             });
         }
+    }
+
+    /** Whether a failed commit may mean a rebalance, a fenced member or an unreachable coordinator (all pass). */
+    private static boolean mayBeFenced(KafkaException e) {
+        return e instanceof org.apache.kafka.common.errors.RetriableException
+                || e instanceof org.apache.kafka.clients.consumer.CommitFailedException
+                || e instanceof org.apache.kafka.common.errors.RebalanceInProgressException
+                || e instanceof org.apache.kafka.common.errors.FencedInstanceIdException
+                || e instanceof org.apache.kafka.common.errors.InterruptException;
     }
 
     /** Commits the current watermarks and journals of these partitions and waits; never throws. */
@@ -401,10 +421,13 @@ public class PromptConsumer {
             return true;
         }
         try {
+            long issued = System.nanoTime();
             c.commitSync(offsets, Duration.ofSeconds(10));
             tracker.committed(offsets);
+            publisher.lease().confirmed(issued);
             return true;
         } catch (KafkaException e) {
+            lastCommitError = e;
             tracker.commitFailed(offsets);
             LOG.warnf("offset commit failed (prompts above the last committed offset will be answered again): %s",
                     e.toString());
@@ -474,9 +497,8 @@ public class PromptConsumer {
         // Wait for generations and for error events still waiting for the broker's acknowledgement.
         while ((!inFlight.isEmpty() || tracker.numPending() > givenBack) && engine.stats().alive()
                 && System.nanoTime() < deadline) {
-            long pollStart = System.nanoTime();
             c.poll(Duration.ofMillis(50));   // keeps the group membership alive while paused
-            publisher.lease().renew(pollStart, c.metrics());
+            publisher.lease().releaseHeld();
             takeAnswers();
             commitAsync(c);
         }

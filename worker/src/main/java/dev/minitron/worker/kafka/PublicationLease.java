@@ -4,40 +4,36 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.jboss.logging.Logger;
 
 /**
  * Whether this worker may still believe it owns its partitions, for publishing completions. A worker
  * frozen past the session timeout (a long GC pause, SIGSTOP, a stalled VM) or cut off from the group
  * coordinator for as long has been fenced out of the group: its partitions have moved and their
- * prompts are being answered again by the new owner. Kafka stops its offset commits (stale
+ * prompts are being answered again by the new owner. Kafka refuses its offset commits (stale
  * generation), but nothing stops its producer: a completion it finishes after waking would land
  * after the new owner's, and the compacted completions topic would keep the older attempt.
  *
- * <p>The lease: after each poll the poll thread renews it, when the coordinator answered a heartbeat
- * recently, until the poll's start plus half the session timeout. A completion finished while the
- * lease has lapsed is held, not sent; the next renewal runs it after that poll, whose rebalance
- * callbacks have by then revoked what this worker lost (the held completion is then dropped, its
- * prompt left to the new owner). Token events are not held: a fenced worker's tokens carry a lower
- * attempt, which clients already discard. What this cannot stop is a record already in the producer's
- * buffer when the worker froze or the network went (docs/delivery.md, "Fenced workers").
+ * <p>The lease is the broker's word, not the worker's belief: it is confirmed by an offset commit
+ * the group coordinator <em>accepted</em> (which it does only for the current generation), and lasts
+ * from the moment that commit was issued for half the session timeout. The poll thread commits often
+ * under load and, when idle, re-commits its watermarks before the lease runs out. A completion
+ * finished while the lease has lapsed is held, not sent; after a poll that confirms it again the held
+ * completions run (their partitions' revocation, if the worker was fenced, has dropped them by then:
+ * a fenced worker's commits fail, so its lease is never confirmed before it learns it lost them).
+ * Token events are not held: a fenced worker's tokens carry a lower attempt, which clients discard.
+ * What this cannot stop is a record already in the producer's buffer when the worker froze or the
+ * network went (docs/delivery.md, "Fenced workers").
  */
 public final class PublicationLease {
 
     private static final Logger LOG = Logger.getLogger(PublicationLease.class);
 
-    /** The group coordinator metric: seconds since the last successful heartbeat. */
-    private static final String HEARTBEAT_AGO = "last-heartbeat-seconds-ago";
-
     private final long termNanos;
-    private volatile long validUntilNanos = System.nanoTime();   // lapsed until the first renewal
-    private Metric heartbeatAgo;          // poll thread only
-    private boolean heartbeatSeen;        // poll thread only
-    private boolean lapsed;               // poll thread only
+    private volatile long validUntilNanos = System.nanoTime();   // lapsed until the first accepted commit
     private final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
     private final AtomicLong heldTotal = new AtomicLong();
+    private boolean warned;   // poll thread only: a lapse with held completions was logged
 
     public PublicationLease(long termNanos) {
         this.termNanos = termNanos;
@@ -50,44 +46,45 @@ public final class PublicationLease {
         return new PublicationLease(sessionMs * 1_000_000L / 2);
     }
 
-    /**
-     * Poll thread, after a poll that started at {@code pollStartNanos} returned: renews the lease
-     * unless the coordinator has not answered a heartbeat for a whole term, then runs what was held.
-     */
-    public void renew(long pollStartNanos, Map<MetricName, ? extends Metric> consumerMetrics) {
-        double ago = heartbeatSecondsAgo(consumerMetrics);
-        boolean heard = Double.isNaN(ago) || ago < 0 || ago * 1e9 < termNanos;
-        heartbeatSeen |= heard && !Double.isNaN(ago);
-        // Before the first heartbeat of this consumer the metric counts from the epoch: poll gap only.
-        if (heard || !heartbeatSeen) {
-            validUntilNanos = pollStartNanos + termNanos;
+    /** Poll thread: the coordinator accepted a commit issued at {@code issuedAtNanos}. */
+    public void confirmed(long issuedAtNanos) {
+        long until = issuedAtNanos + termNanos;
+        if (until - validUntilNanos > 0) {
+            validUntilNanos = until;
         }
-        boolean nowValid = valid();
-        if (nowValid == lapsed) {
-            lapsed = !nowValid;
-            if (lapsed) {
-                LOG.warnf("publication lease lapsed (%s): completions are held until this worker knows whether it "
-                        + "still owns its partitions", heard ? "no poll for over half the session timeout"
-                        : "the group coordinator last answered a heartbeat %.0f s ago".formatted(ago));
-            } else {
-                LOG.infof("publication lease renewed; releasing %d held completions", held.size());
+    }
+
+    /** Poll thread: whether to re-commit now so that an idle worker's lease does not run out. */
+    public boolean wantsConfirmation() {
+        return validUntilNanos - System.nanoTime() < termNanos / 2;
+    }
+
+    /** Poll thread, after each poll (whose commit callbacks have run): runs what was held if the lease holds. */
+    public void releaseHeld() {
+        if (valid()) {
+            if (warned) {
+                warned = false;
+                LOG.infof("publication lease confirmed again; releasing %d held completions", held.size());
             }
-        }
-        if (nowValid) {
             Runnable r;
             while ((r = held.poll()) != null) {
                 r.run();
             }
+        } else if (!warned && !held.isEmpty()) {
+            warned = true;
+            LOG.warn("publication lease lapsed (no offset commit accepted by the group coordinator for half the "
+                    + "session timeout): completions are held until this worker knows it still owns its partitions");
         }
     }
 
-    /** Engine thread: runs {@code publish} now while the lease holds, else at the next renewal. */
+    /** Engine thread: runs {@code publish} now while the lease holds, else after the next confirmation. */
     public void publish(Runnable publish) {
         if (valid()) {
             publish.run();
         } else {
             heldTotal.incrementAndGet();
             held.add(publish);
+            LOG.debug("completion held: the publication lease has lapsed");
         }
     }
 
@@ -98,13 +95,5 @@ public final class PublicationLease {
     /** Completions held back so far (each then published or dropped): a fenced or starved worker. */
     public long heldTotal() {
         return heldTotal.get();
-    }
-
-    private double heartbeatSecondsAgo(Map<MetricName, ? extends Metric> metrics) {
-        if (heartbeatAgo == null) {
-            heartbeatAgo = metrics.entrySet().stream().filter(e -> e.getKey().name().equals(HEARTBEAT_AGO))
-                    .map(Map.Entry::getValue).findFirst().orElse(null);
-        }
-        return heartbeatAgo != null && heartbeatAgo.metricValue() instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 }

@@ -62,7 +62,8 @@ public class ResultPublisher {
         this.mapper = mapper;
         this.maxValueBytes = settings.maxRecordBytes() - RECORD_OVERHEAD;
         this.lease = PublicationLease.forConsumer(settings.consumer("lease", 1));
-        warmUp(List.of(topics.tokens(), topics.completions(), topics.errors()));
+        var outputTopics = List.of(topics.tokens(), topics.completions(), topics.errors());
+        Thread.ofVirtual().name("minitron-producer-warm-up").start(() -> warmUp(outputTopics));
     }
 
     /** Renewed by the prompt consumer's poll thread; completions wait for it (see {@link PublicationLease}). */
@@ -74,8 +75,9 @@ public class ResultPublisher {
      * Fetches the output topics' metadata before the first answer. A send for a topic the producer
      * has no metadata for blocks the engine thread up to {@code max.block.ms} and then fails: on a
      * busy start that lost the first token events of the first prompts (a gap in their streams, found
-     * by the chaos suite). Best effort: topic verification has already failed startup if the topics
-     * are unusable, and a broker that is away now is retried by the sends themselves.
+     * by the chaos suite). Best effort, on its own thread (never on a probe's or the poll thread's
+     * path): topic verification fails startup if the topics are unusable, and a broker that is away
+     * now is retried by the sends themselves.
      */
     private void warmUp(List<String> outputTopics) {
         long deadline = System.nanoTime() + WARM_UP.toNanos();
@@ -84,10 +86,17 @@ public class ResultPublisher {
                 try {
                     producer.partitionsFor(topic);
                     break;
+                } catch (IllegalStateException closed) {
+                    return;   // the worker is stopping
                 } catch (KafkaException e) {
                     if (System.nanoTime() > deadline) {
                         LOG.warnf("no metadata for %s within %s at startup; the first sends will wait for it: %s", topic,
                                 WARM_UP, e.toString());
+                        return;
+                    }
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException stop) {
                         return;
                     }
                 }

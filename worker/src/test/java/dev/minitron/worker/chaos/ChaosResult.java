@@ -124,7 +124,10 @@ public record ChaosResult(ChaosOptions options, Map<Fault, Integer> faults, long
                                 + "): text differs from the fault-free run");
                     }
                 }
-                if (reason.equals("error") && c.path("error").path("code").asText().equals("internal")) {
+                boolean injected = options.stepFailureRate() > 0
+                        && c.path("error").path("code").asText().equals("internal")
+                        && c.path("error").path("message").asText().contains("InjectedFault");
+                if (reason.equals("error") && injected) {
                     engineErrors++;
                 } else if (!reason.equals("length")) {
                     breaches.add(id + ": unexpected final answer " + reason + " " + c.path("error"));

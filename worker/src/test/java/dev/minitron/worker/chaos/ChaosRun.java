@@ -80,14 +80,22 @@ public final class ChaosRun {
             proxies.add(proxy);
             listeners.add(new ChaosBroker.SlotListener(port, proxy.port()));
         }
-        ChaosBroker broker = ChaosBroker.start(dir.resolve("kafka"), listeners).awaitReady(Duration.ofSeconds(120));
-        SpanSink spans = SpanSink.start(scan);
         List<WorkerSlot> slots = new ArrayList<>();
+        // If this JVM dies (a timeout, Ctrl-C on ./minitron chaos), no worker may outlive it, frozen or not.
+        Thread reaper = new Thread(() -> slots.forEach(WorkerSlot::destroyAll), "chaos-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         FleetSampler sampler = new FleetSampler();
         try (AutoCloseable closeProxies = () -> proxies.forEach(LoopbackProxy::close);
-             AutoCloseable closeBroker = broker;
-             AutoCloseable closeSpans = spans;
-             AutoCloseable stopWorkers = () -> stopAll(slots)) {
+             ChaosBroker broker = ChaosBroker.start(dir.resolve("kafka"), listeners).awaitReady(Duration.ofSeconds(120));
+             SpanSink spans = SpanSink.start(scan);
+             AutoCloseable stopWorkers = () -> {
+                 try {
+                     stopAll(slots);
+                 } finally {
+                     slots.forEach(WorkerSlot::destroyAll);
+                     Runtime.getRuntime().removeShutdownHook(reaper);
+                 }
+             }) {
             TopicSet topics = TopicSet.create(broker.bootstrapServers(), "chaos", PARTITIONS);
             Map<String, String> settings = workerSettings(topics, spans.endpoint());
             // As the Helm chart passes credentials: an environment variable from a Secret. The
@@ -149,6 +157,10 @@ public final class ChaosRun {
                 }
             }
             scan.scan("broker log", Files.readString(broker.logFile()));
+            if (spans.spans() == 0 || !scan.bytesScanned().containsKey("metrics")) {
+                result.breaches.add("the leak scan saw " + spans.spans() + " exported spans and "
+                        + scan.bytesScanned().getOrDefault("metrics", 0L) + " characters of metrics: nothing to judge");
+            }
             return result.events(events).samples(sampler.samples()).spans(spans.spans(), spans.bytes())
                     .scan(scan).build();
         }

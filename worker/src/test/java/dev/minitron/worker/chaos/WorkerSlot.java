@@ -73,7 +73,11 @@ final class WorkerSlot {
 
     void start() throws IOException {
         String name = "w" + index + "-" + (history.size() + 1);
-        current = WorkerProcess.start(name, "localhost:" + proxy.port(), model, logDir, settings, environment);
+        Map<String, String> own = new java.util.HashMap<>(settings);
+        // Each process its own fault draws: the same seed everywhere would fail every worker together.
+        own.computeIfPresent("minitron.engine.fault-injection.seed", (k, seed) -> Long.toString(Long.parseLong(seed)
+                * 1_000_003L + name.hashCode()));
+        current = WorkerProcess.start(name, "localhost:" + proxy.port(), model, logDir, own, environment);
         history.add(current);
         ready = false;
         restartAtNanos = -1;
@@ -134,6 +138,20 @@ final class WorkerSlot {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /** Last resort when the harness itself fails: no process of this slot outlives it, frozen or not. */
+    void destroyAll() {
+        for (WorkerProcess p : history) {
+            if (p.isAlive()) {
+                try {
+                    p.resume();
+                } catch (IOException | InterruptedException ignored) {
+                    // it is killed below anyway
+                }
+                p.destroyNow();
+            }
         }
     }
 

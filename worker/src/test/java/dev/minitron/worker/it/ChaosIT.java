@@ -24,7 +24,13 @@ class ChaosIT {
     void promptsSurviveRandomFaults() throws Exception {
         ChaosOptions options = ChaosOptions.fromSystemProperties();
         Path dir = Path.of("target", "chaos", "seed-" + options.seed());
-        var result = new ChaosRun(options, dir).run();
+        dev.minitron.worker.chaos.ChaosResult result;
+        try {
+            result = new ChaosRun(options, dir).run();
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError("chaos run with seed " + options.seed() + " failed before its verdict (replay: "
+                    + "./minitron chaos --seed " + options.seed() + "); logs in " + dir.toAbsolutePath(), e);
+        }
         String report = result.render(DeliveryBenchmarks.machine());
         Files.writeString(dir.resolve("report.md"), report, StandardCharsets.UTF_8);
         if (options.report().isPresent()) {

@@ -5,45 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.Test;
 
 class PublicationLeaseTest {
 
-    private static final long TERM = 3_000_000_000L;   // 3 s: a 6 s session timeout
-
-    /** The consumer's coordinator metric, one object for the consumer's life as in the client (the lease caches it). */
-    private static final class Heartbeat implements Metric {
-        private final MetricName name = new MetricName("last-heartbeat-seconds-ago", "consumer-coordinator-metrics", "",
-                Map.of());
-        private double secondsAgo;
-
-        Map<MetricName, Metric> at(double value) {
-            secondsAgo = value;
-            return Map.of(name, this);
-        }
-
-        @Override
-        public MetricName metricName() {
-            return name;
-        }
-
-        @Override
-        public Object metricValue() {
-            return secondsAgo;
-        }
-    }
+    private static final long SECOND = 1_000_000_000L;
+    private static final long TERM = 3 * SECOND;   // a 6 s session timeout
 
     @Test
-    void lapsedUntilTheFirstPollThenPublishesAtOnce() {
+    void lapsedUntilTheFirstAcceptedCommitThenPublishesAtOnce() {
         var lease = new PublicationLease(TERM);
         List<String> sent = new ArrayList<>();
         lease.publish(() -> sent.add("early"));
-        assertThat(sent).isEmpty();
+        lease.releaseHeld();
+        assertThat(sent).as("no commit accepted yet").isEmpty();
         assertThat(lease.heldTotal()).isEqualTo(1);
 
-        lease.renew(System.nanoTime(), Map.of());   // no heartbeat metric: the poll alone renews
+        lease.confirmed(System.nanoTime());
+        lease.releaseHeld();
         assertThat(sent).containsExactly("early");
         lease.publish(() -> sent.add("now"));
         assertThat(sent).containsExactly("early", "now");
@@ -51,48 +30,49 @@ class PublicationLeaseTest {
     }
 
     @Test
-    void aPollThatStartedLongAgoDoesNotRenewIt() {
+    void aCommitIssuedBeforeAFreezeDoesNotCoverTheTimeAfterIt() {
         var lease = new PublicationLease(TERM);
-        var heartbeat = new Heartbeat();
-        // The poll began before a freeze longer than the term and returned after it.
-        lease.renew(System.nanoTime() - 2 * TERM, heartbeat.at(0));
+        // Issued, then the worker froze for longer than the term; the acceptance arrives after.
+        lease.confirmed(System.nanoTime() - 2 * TERM);
         assertThat(lease.valid()).isFalse();
         List<String> sent = new ArrayList<>();
         lease.publish(() -> sent.add("held"));
+        lease.releaseHeld();
         assertThat(sent).isEmpty();
-        lease.renew(System.nanoTime(), heartbeat.at(0));
+        lease.confirmed(System.nanoTime());   // a commit of the current generation was accepted: still the owner
+        lease.releaseHeld();
         assertThat(sent).containsExactly("held");
     }
 
     @Test
-    void anUnansweredCoordinatorLetsItLapseOnceAHeartbeatHasBeenSeen() {
+    void anOlderConfirmationNeverShortensTheLease() {
         var lease = new PublicationLease(TERM);
-        var heartbeat = new Heartbeat();
-        // Before this consumer's first heartbeat the metric counts from the epoch: ignored.
-        lease.renew(System.nanoTime(), heartbeat.at(1.7e9));
+        lease.confirmed(System.nanoTime());
+        lease.confirmed(System.nanoTime() - 10 * TERM);   // a slow callback of an earlier commit
         assertThat(lease.valid()).isTrue();
-        lease.renew(System.nanoTime(), heartbeat.at(1));
-        assertThat(lease.valid()).isTrue();
+    }
 
-        var late = new PublicationLease(TERM);
-        var beat = new Heartbeat();
-        late.renew(System.nanoTime() - TERM - 1, beat.at(0));   // a term has passed since this renewal
-        late.renew(System.nanoTime(), beat.at(4));   // cut off: 4 s without an answer, term 3 s
-        assertThat(late.valid()).isFalse();
-        List<String> sent = new ArrayList<>();
-        late.publish(() -> sent.add("held"));
-        late.renew(System.nanoTime(), beat.at(5));
-        assertThat(sent).as("still no heartbeat: still held").isEmpty();
-        late.renew(System.nanoTime(), beat.at(0));
-        assertThat(sent).containsExactly("held");
+    @Test
+    void anIdleWorkerAsksForAConfirmationBeforeItRunsOut() {
+        var lease = new PublicationLease(TERM);
+        assertThat(lease.wantsConfirmation()).isTrue();
+        lease.confirmed(System.nanoTime());
+        assertThat(lease.wantsConfirmation()).as("a whole term left").isFalse();
+        lease.confirmed(System.nanoTime() - 2 * SECOND);   // not newer: ignored
+        assertThat(lease.wantsConfirmation()).isFalse();
+        var older = new PublicationLease(TERM);
+        older.confirmed(System.nanoTime() - 2 * SECOND);   // 1 s left of 3
+        assertThat(older.valid()).isTrue();
+        assertThat(older.wantsConfirmation()).isTrue();
     }
 
     @Test
     void theTermIsHalfTheSessionTimeout() {
-        var lease = PublicationLease.forConsumer(Map.of("session.timeout.ms", "6000"));
-        lease.renew(System.nanoTime() - 2_900_000_000L, Map.of());
+        var lease = PublicationLease.forConsumer(Map.of("session.timeout.ms", "20000"));   // a 10 s term
+        lease.confirmed(System.nanoTime() - 5 * SECOND);
         assertThat(lease.valid()).isTrue();
-        lease.renew(System.nanoTime() - 3_100_000_000L, Map.of());
-        assertThat(lease.valid()).isFalse();
+        var expired = PublicationLease.forConsumer(Map.of("session.timeout.ms", "20000"));
+        expired.confirmed(System.nanoTime() - 15 * SECOND);
+        assertThat(expired.valid()).isFalse();
     }
 }

@@ -196,7 +196,8 @@ public final class AnswerChecker implements AutoCloseable {
     /**
      * Ids whose newest completion is of a lower attempt than an earlier one: a late write from a worker
      * that had been fenced out of the group (paused or cut off past the session timeout) while
-     * another finished the prompt again. The contract allows it only where redelivery is expected.
+     * another finished the prompt again. The contract allows it only where redelivery is expected, and
+     * only for a record handed to the producer before the higher attempt began ({@link #verify()}).
      */
     public List<String> lateWrites() {
         List<String> out = new ArrayList<>();
@@ -205,6 +206,30 @@ public final class AnswerChecker implements AutoCloseable {
                 out.add(id);
             }
         });
+        return out;
+    }
+
+    /**
+     * A late write is a record the fenced worker's producer had <em>before</em> its successor started
+     * (delivered late). Its CreateTime (set when it was handed to the producer) at or after the first
+     * output of a higher attempt means the fenced worker published after the group had moved on: the
+     * publication lease failed. Same machine, same clock.
+     */
+    private List<String> sentAfterSuccessor(String id, List<Event> completions) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < completions.size(); i++) {
+            Event late = completions.get(i);
+            int attempt = late.value().path("attempt").asInt();
+            long successorStart = java.util.stream.Stream.concat(tokensById.getOrDefault(id, List.of()).stream(),
+                            completions.subList(0, i).stream())
+                    .filter(e -> e.value().path("attempt").asInt() > attempt)
+                    .mapToLong(Event::timestamp).min().orElse(Long.MAX_VALUE);
+            if (late.timestamp() >= successorStart) {
+                out.add(id + ": a completion of attempt " + attempt + " (" + late.value().path("worker").asText()
+                        + ") was handed to its producer " + (late.timestamp() - successorStart)
+                        + " ms after a higher attempt had begun: a fenced worker published");
+            }
+        }
         return out;
     }
 
@@ -294,6 +319,7 @@ public final class AnswerChecker implements AutoCloseable {
             if (!expectRedelivery && list.size() > 1) {
                 breaches.add(id + ": " + list.size() + " completions without any redelivery");
             }
+            breaches.addAll(sentAfterSuccessor(id, list));
             Prompt prompt = prompts.values().stream().filter(p -> id.equals(p.id())).reduce((x, y) -> y).orElse(null);
             breaches.addAll(AttemptRules.check(id, list, tokensById.getOrDefault(id, List.of()), prompt, expectRedelivery,
                     cutStreams));

@@ -79,6 +79,8 @@ final class AttemptRules {
                 breaches.add(id + " attempt " + finalAttempt + ": token texts concatenate to " + AnswerChecker.quote(text.toString())
                         + " but the completion says " + AnswerChecker.quote(last.path("text").asText()));
             }
+        } else if (streamed && last.path("usage").path("completion_tokens").asInt() > 0 && expectRedelivery) {
+            cutStreams.add(id);   // the first token event already failed: a stream cut at seq 0
         } else if (streamed && last.path("usage").path("completion_tokens").asInt() > 0) {
             breaches.add(id + ": completion of attempt " + finalAttempt + " with "
                     + last.path("usage").path("completion_tokens").asInt() + " tokens but no token events for it");

@@ -132,6 +132,11 @@ public final class WorkerProcess implements AutoCloseable {
         return log;
     }
 
+    /** SIGKILL without waiting. */
+    public void destroyNow() {
+        process.destroyForcibly();
+    }
+
     /** SIGTERM without waiting: the worker stops fetching, drains within its grace, commits and leaves. */
     public void terminate() {
         process.destroy();
