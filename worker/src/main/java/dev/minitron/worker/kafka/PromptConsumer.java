@@ -62,12 +62,12 @@ public class PromptConsumer {
     private final RequestAdmission admission;
     private final LlmEngine engine;
     private final OffsetTracker tracker;
+    private final OffsetCommits commits;
     private final RecentAnswers recent;
     private final EngineCapacity capacity;
     private final AtomicInteger notStarted = new AtomicInteger();
     private final AtomicLong reservedBlocks = new AtomicLong();
     private final List<Start> toStart = new ArrayList<>();          // poll thread only
-    private KafkaException lastCommitError;                          // poll thread only: the last commitSync's
     private final ArrayDeque<Start> retry = new ArrayDeque<>();   // poll thread only
     private final ConcurrentLinkedQueue<InFlight> answered = new ConcurrentLinkedQueue<>();
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();   // by prompt id
@@ -106,6 +106,7 @@ public class PromptConsumer {
         this.engine = engineHolder.engine();
         var consumerConfig = config.consumer();
         this.tracker = new OffsetTracker(consumerConfig.attemptJournalMaxBytes());
+        this.commits = new OffsetCommits(tracker, publisher.lease());
         this.recent = new RecentAnswers(consumerConfig.idempotencyWindow().toMillis(), consumerConfig.idempotencyMaxIds());
         int maxWaiting = consumerConfig.maxWaiting() > 0 ? consumerConfig.maxWaiting() : config.engine().maxNumSeqs();
         this.capacity = new EngineCapacity(maxWaiting, config.engine().blockSize());
@@ -192,7 +193,7 @@ public class PromptConsumer {
                     }
                 }
                 startAll(c);
-                commitAsync(c);
+                commits.commitAsync(c);
                 applyBackpressure(c, max);
                 publishMetrics(c);
             }
@@ -305,8 +306,8 @@ public class PromptConsumer {
         }
         Set<TopicPartition> partitions = new HashSet<>();
         toStart.forEach(s -> partitions.add(s.request().partition()));
-        if (!commitSync(c, partitions)) {
-            if (mayBeFenced(lastCommitError)) {
+        if (!commits.commitSync(c, partitions)) {
+            if (OffsetCommits.mayBeFenced(commits.lastError())) {
                 // Not started without the journal: a worker that cannot commit may have been fenced (cut
                 // off, frozen), and the partition's next owner would start the same prompts at the same
                 // attempt. They wait for the next poll's commit; a revocation meanwhile drops them.
@@ -385,56 +386,6 @@ public class PromptConsumer {
         }
     }
 
-    private void commitAsync(KafkaConsumer<byte[], byte[]> c) {
-        var offsets = tracker.takeCommittable();
-        if (offsets.isEmpty() && publisher.lease().wantsConfirmation()) {
-            offsets = tracker.watermarks(c.assignment());   // unchanged: only to have the lease confirmed
-        }
-        if (!offsets.isEmpty()) {
-            long issued = System.nanoTime();
-            var sent = offsets;
-            c.commitAsync(offsets, (o, e) -> {
-                if (e == null) {
-                    tracker.committed(o);
-                    publisher.lease().confirmed(issued);
-                } else {
-                    tracker.commitFailed(sent);
-                    LOG.warnf("offset commit failed, will retry: %s", e.toString());
-                }
-            });
-        }
-    }
-
-    /** Whether a failed commit may mean a rebalance, a fenced member or an unreachable coordinator (all pass). */
-    private static boolean mayBeFenced(KafkaException e) {
-        return e instanceof org.apache.kafka.common.errors.RetriableException
-                || e instanceof org.apache.kafka.clients.consumer.CommitFailedException
-                || e instanceof org.apache.kafka.common.errors.RebalanceInProgressException
-                || e instanceof org.apache.kafka.common.errors.FencedInstanceIdException
-                || e instanceof org.apache.kafka.common.errors.InterruptException;
-    }
-
-    /** Commits the current watermarks and journals of these partitions and waits; never throws. */
-    private boolean commitSync(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = tracker.watermarks(partitions);
-        if (offsets.isEmpty()) {
-            return true;
-        }
-        try {
-            long issued = System.nanoTime();
-            c.commitSync(offsets, Duration.ofSeconds(10));
-            tracker.committed(offsets);
-            publisher.lease().confirmed(issued);
-            return true;
-        } catch (KafkaException e) {
-            lastCommitError = e;
-            tracker.commitFailed(offsets);
-            LOG.warnf("offset commit failed (prompts above the last committed offset will be answered again): %s",
-                    e.toString());
-            return false;
-        }
-    }
-
     /**
      * Pauses every partition at the in-flight cap; resumes a paused partition once its next record
      * would be taken: below 3/4 of the cap (hysteresis, so a partition is not fetched for one record
@@ -500,14 +451,14 @@ public class PromptConsumer {
             c.poll(Duration.ofMillis(50));   // keeps the group membership alive while paused
             publisher.lease().releaseHeld();
             takeAnswers();
-            commitAsync(c);
+            commits.commitAsync(c);
         }
         takeAnswers();
         if (!inFlight.isEmpty()) {
             LOG.infof("%d requests left unanswered for redelivery", inFlight.size());
             revoke(inFlight.values());
         }
-        commitSync(c, c.assignment());
+        commits.commitSync(c, c.assignment());
         LOG.info("prompt consumer drained and committed");
     }
 
@@ -605,7 +556,7 @@ public class PromptConsumer {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             takeAnswers();
-            commitSync(consumer, partitions);
+            commits.commitSync(consumer, partitions);
             forget(partitions);
             LOG.infof("revoked %s", partitions);
         }

@@ -15,7 +15,9 @@ final class ChaosReport {
 
     static String render(ChaosResult r, String machine) {
         StringBuilder out = new StringBuilder();
-        out.append("## ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(" — chaos run, ")
+        boolean faults = !r.options().faults().isEmpty() || r.options().stepFailureRate() > 0 || r.options().deathRate() > 0;
+        out.append("## ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS))
+                .append(faults ? " — chaos run, " : " — load run (no faults), ")
                 .append(r.ok() ? "passed" : "FAILED").append("\n\n");
         out.append("Settings: ").append(r.options().describe()).append(".\n\n").append(machine).append("\n\n");
         out.append("| what | figure |\n|---|---|\n");
@@ -29,7 +31,7 @@ final class ChaosReport {
         row(out, "of which injected engine failures (`internal`)", r.engineErrors());
         row(out, "redelivered (attempt > 1)", r.redelivered());
         row(out, "with two or more completions (the highest attempt counts)", r.duplicates());
-        row(out, "publication lease lapses (a worker holding completions until it knew it still owned its partitions)",
+        row(out, "lapses with completions held (a worker not yet sure it still owned its partitions)",
                 r.leaseLapses());
         row(out, "late writes: a lower attempt's completion after a higher one's (a fenced worker's)", r.lateWrites());
         row(out, "token streams cut short (a token event not written; the completion has the whole text)",

@@ -122,7 +122,8 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     private void signal(String name) throws IOException, InterruptedException {
-        int code = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+        // bash's builtin kill: no procps needed on a minimal CI image
+        int code = new ProcessBuilder("bash", "-c", "kill -" + name + " " + process.pid()).inheritIO().start().waitFor();
         if (code != 0 && process.isAlive()) {
             throw new IOException("kill -" + name + " " + process.pid() + " exited with " + code);
         }
