@@ -18,10 +18,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.minitron.worker.tracing.RequestTrace;
 import java.time.Duration;
 import java.util.List;
-import org.apache.kafka.common.KafkaException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
@@ -41,7 +41,7 @@ public class ResultPublisher {
     private static final Logger LOG = Logger.getLogger(ResultPublisher.class);
     /** Room for the key, headers and record overhead within {@code max.request.size}. */
     private static final int RECORD_OVERHEAD = 16 * 1024;
-    private static final java.time.Duration WARM_UP = java.time.Duration.ofSeconds(60);
+    private static final Duration WARM_UP = Duration.ofSeconds(60);
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final WorkerConfig.Topics topics;
@@ -66,7 +66,7 @@ public class ResultPublisher {
         Thread.ofVirtual().name("minitron-producer-warm-up").start(() -> warmUp(outputTopics));
     }
 
-    /** Renewed by the prompt consumer's poll thread; completions wait for it (see {@link PublicationLease}). */
+    /** Confirmed by the prompt consumer's accepted offset commits; completions wait for it ({@link PublicationLease}). */
     public PublicationLease lease() {
         return lease;
     }
