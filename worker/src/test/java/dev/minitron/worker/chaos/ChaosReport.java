@@ -40,6 +40,8 @@ final class ChaosReport {
         row(out, "TTFT p50 / p99 / max (ms, client-side, any attempt)", latency(r.ttftMillis()));
         row(out, "end-to-end p50 / p99 / max (ms, all)", latency(r.e2eMillis()));
         row(out, "end-to-end p50 / p99 / max (ms, never redelivered)", latency(r.cleanE2eMillis()));
+        row(out, "TTFT p50 / p99 / max (ms, prompts produced after the first minute)", latency(r.steadyTtftMillis()));
+        row(out, "end-to-end p50 / p99 / max (ms, prompts produced after the first minute)", latency(r.steadyE2eMillis()));
         row(out, "committed-offset checks during the run", r.offsetChecks());
         row(out, "spans exported and scanned", r.spans() + " (" + r.spanBytes() / 1024 + " KiB)");
         row(out, "characters scanned for prompt/completion text and the secret", r.scanned());

@@ -15,6 +15,7 @@ public record ChaosResult(ChaosOptions options, Map<Fault, Integer> faults, long
         int completions, Map<String, Integer> finishReasons, int engineErrors, int redelivered, int duplicates,
         int lateWrites, int cutStreams,
         int errorEvents, long completionTokens, long[] ttftMillis, long[] e2eMillis, long[] cleanE2eMillis,
+        long[] steadyTtftMillis, long[] steadyE2eMillis,
         int offsetChecks, int workerProcesses, int leaseLapses, List<String> idle, List<String> breaches, List<String> events,
         List<FleetSampler.Sample> samples, long spans, long spanBytes, Map<String, Long> scanned,
         List<LeakScan.Finding> leaks) {
@@ -39,6 +40,9 @@ public record ChaosResult(ChaosOptions options, Map<Fault, Integer> faults, long
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
     }
 
+    /** Latencies of prompts produced this long after the load started count as steady state (JIT warm, queues settled). */
+    static final long STEADY_AFTER_MILLIS = 60_000;
+
     static final class Builder {
         private final ChaosOptions options;
         private Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
@@ -59,6 +63,8 @@ public record ChaosResult(ChaosOptions options, Map<Fault, Integer> faults, long
         private long[] ttft = new long[0];
         private long[] e2e = new long[0];
         private long[] cleanE2e = new long[0];
+        private long[] steadyTtft = new long[0];
+        private long[] steadyE2e = new long[0];
         int offsetChecks;
         int workerProcesses;
         int leaseLapses;
@@ -106,6 +112,8 @@ public record ChaosResult(ChaosOptions options, Map<Fault, Integer> faults, long
             List<Long> ttfts = new ArrayList<>();
             List<Long> e2es = new ArrayList<>();
             List<Long> clean = new ArrayList<>();
+            List<Long> steadyTtfts = new ArrayList<>();
+            List<Long> steadyE2es = new ArrayList<>();
             Map<String, JsonNode> finals = checker.finalCompletions();
             for (var e : sent.entrySet()) {
                 String id = e.getKey();
@@ -141,19 +149,33 @@ public record ChaosResult(ChaosOptions options, Map<Fault, Integer> faults, long
                 long at = producedAt.getOrDefault(id, -1L);
                 var completionEvents = checker.completionEvents(id);
                 lastAnswerMillis = Math.max(lastAnswerMillis, completionEvents.getLast().timestamp());
-                long done = completionEvents.getLast().timestamp() - at;
+                // to the answer that counts (a late write may come after it)
+                long answeredAt = completionEvents.stream().filter(ev -> ev.value() == c).findFirst()
+                        .orElse(completionEvents.getLast()).timestamp();
+                long done = answeredAt - at;
+                boolean steady = at >= loadStartMillis + STEADY_AFTER_MILLIS;
                 e2es.add(done);
+                if (steady) {
+                    steadyE2es.add(done);
+                }
                 if (checker.maxAttempt(id) == 1) {
                     clean.add(done);
                 }
-                checker.tokenEvents(id).stream().mapToLong(AnswerChecker.Event::timestamp).min()
-                        .ifPresent(first -> ttfts.add(first - at));
+                var first = checker.tokenEvents(id).stream().mapToLong(AnswerChecker.Event::timestamp).min();
+                if (first.isPresent()) {
+                    ttfts.add(first.getAsLong() - at);
+                    if (steady) {
+                        steadyTtfts.add(first.getAsLong() - at);
+                    }
+                }
             }
             lateWrites = checker.lateWrites().size();
             cutStreams = checker.cutStreams().size();
             ttft = sorted(ttfts);
             e2e = sorted(e2es);
             cleanE2e = sorted(clean);
+            steadyTtft = sorted(steadyTtfts);
+            steadyE2e = sorted(steadyE2es);
         }
 
         private static long[] sorted(List<Long> values) {
@@ -186,7 +208,7 @@ public record ChaosResult(ChaosOptions options, Map<Fault, Integer> faults, long
         ChaosResult build() {
             return new ChaosResult(options, faults, records, malformed, loadMillis, lastAnswerMillis - loadStartMillis,
                     completions, finishReasons,
-                    engineErrors, redelivered, duplicates, lateWrites, cutStreams, errorEvents, completionTokens, ttft, e2e, cleanE2e,
+                    engineErrors, redelivered, duplicates, lateWrites, cutStreams, errorEvents, completionTokens, ttft, e2e, cleanE2e, steadyTtft, steadyE2e,
                     offsetChecks, workerProcesses, leaseLapses, List.copyOf(idle), List.copyOf(breaches), events, samples, spans,
                     spanBytes, scan.bytesScanned(), scan.findings());
         }
