@@ -125,7 +125,9 @@ public class ResultPublisher {
                     trace.token(delta);
                     var event = mapper.token(request, delta);   // also gathers logprobs for the completion
                     if (request.stream() && !request.streamCut()) {
-                        sendToken(request, bytes(event), trace.headers());
+                        // the first token event that fails cuts the stream (InFlight.cutStream)
+                        send(topics.tokens(), key(request.id()), bytes(event), trace.headers(), null, null,
+                                request::cutStream);
                     }
                 }
                 case RequestOutput.Finished finished -> {
@@ -190,25 +192,25 @@ public class ResultPublisher {
         }
     }
 
-    /** A token event; the first one that fails cuts the request's stream (see {@link InFlight#cutStream()}). */
-    private void sendToken(InFlight request, byte[] value, List<Header> headers) {
-        try {
-            producer.send(new ProducerRecord<>(topics.tokens(), null, key(request.id()), value, headers), (metadata, e) -> {
-                if (e != null) {
-                    request.cutStream();
-                    failed(topics.tokens(), false, e);
-                }
-            });
-        } catch (RuntimeException e) {
-            request.cutStream();
-            failed(topics.tokens(), false, e);
-        }
-    }
-
     /** {@code trace}: the request whose span ends with this terminal record, or null. */
     private void send(String topic, byte[] key, byte[] value, List<Header> headers, Runnable onAcknowledged,
                       RequestTrace trace) {
+        send(topic, key, value, headers, onAcknowledged, trace, null);
+    }
+
+    /** {@code onFailed}: runs first when the record is not written, or null. */
+    private void send(String topic, byte[] key, byte[] value, List<Header> headers, Runnable onAcknowledged,
+                      RequestTrace trace, Runnable onFailed) {
         boolean terminal = onAcknowledged != null;
+        Consumer<Exception> notWritten = e -> {
+            if (onFailed != null) {
+                onFailed.run();
+            }
+            failed(topic, terminal, e);
+            if (trace != null) {
+                trace.notPublished(e.getClass().getSimpleName());
+            }
+        };
         try {
             producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, e) -> {
                 if (e == null) {
@@ -216,17 +218,11 @@ public class ResultPublisher {
                         onAcknowledged.run();
                     }
                 } else {
-                    failed(topic, terminal, e);
-                    if (trace != null) {
-                        trace.notPublished(e.getClass().getSimpleName());
-                    }
+                    notWritten.accept(e);
                 }
             });
         } catch (RuntimeException e) {
-            failed(topic, terminal, e);
-            if (trace != null) {
-                trace.notPublished(e.getClass().getSimpleName());
-            }
+            notWritten.accept(e);
         }
     }
 

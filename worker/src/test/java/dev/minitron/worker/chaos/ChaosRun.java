@@ -242,9 +242,9 @@ public final class ChaosRun {
             double waiting;
             do {
                 Scrape s = Scrape.of(slot.metrics());
-                kv = s.series("minitron:kv_cache_usage_perc").stream().mapToDouble(Scrape.Sample::value).sum();
-                running = s.series("minitron:num_requests_running").stream().mapToDouble(Scrape.Sample::value).sum();
-                waiting = s.series("minitron:num_requests_waiting").stream().mapToDouble(Scrape.Sample::value).sum();
+                kv = s.sum("minitron:kv_cache_usage_perc");
+                running = s.sum("minitron:num_requests_running");
+                waiting = s.sum("minitron:num_requests_waiting");
                 if (kv == 0 && running == 0 && waiting == 0) {
                     break;
                 }

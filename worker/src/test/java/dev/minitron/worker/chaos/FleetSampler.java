@@ -31,18 +31,14 @@ public final class FleetSampler {
                 scan.scan("metrics", text);
                 Scrape s = Scrape.parse(text);
                 samples.add(new Sample(atMillis, slot.current().name(), rss(slot.current().pid()),
-                        sum(s, "jvm_memory_used_bytes", "area", "heap"), sum(s, "minitron:kv_cache_usage_perc"),
-                        sum(s, "minitron:num_requests_running"), sum(s, "minitron:num_requests_waiting"),
-                        sum(s, "minitron:num_preemptions_total"), sum(s, "minitron:kafka_partition_paused_seconds_total"),
-                        sum(s, "minitron:generation_tokens_total")));
+                        s.sum("jvm_memory_used_bytes", "area", "heap"), s.sum("minitron:kv_cache_usage_perc"),
+                        s.sum("minitron:num_requests_running"), s.sum("minitron:num_requests_waiting"),
+                        s.sum("minitron:num_preemptions_total"), s.sum("minitron:kafka_partition_paused_seconds_total"),
+                        s.sum("minitron:generation_tokens_total")));
             } catch (Exception e) {
                 // a worker that just died or froze: the next sample will tell
             }
         }
-    }
-
-    private static double sum(Scrape s, String name, String... labels) {
-        return s.series(name, labels).stream().mapToDouble(Scrape.Sample::value).sum();
     }
 
     static long rss(long pid) {

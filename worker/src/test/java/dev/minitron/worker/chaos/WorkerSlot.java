@@ -3,9 +3,6 @@ package dev.minitron.worker.chaos;
 import dev.minitron.worker.testing.WorkerProcess;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +16,6 @@ import java.util.Map;
  * chaos driver's one thread owns every slot.
  */
 final class WorkerSlot {
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     private final int index;
     private final LoopbackProxy proxy;
@@ -117,28 +112,15 @@ final class WorkerSlot {
             return null;
         }
         if (!ready) {
-            ready = probe("/q/health/ready");
+            ready = current.probe("/q/health/ready");
             return ready ? current.name() + " ready" : null;
         }
-        failedLiveness = probe("/q/health/live") ? 0 : failedLiveness + 1;
+        failedLiveness = current.probe("/q/health/live") ? 0 : failedLiveness + 1;
         if (failedLiveness >= 3) {
             current.killHard();
             return current.name() + " failed its liveness probe 3 times: killed";
         }
         return null;
-    }
-
-    private boolean probe(String path) {
-        try {
-            var response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + current.httpPort() + path))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     /** Last resort when the harness itself fails: no process of this slot outlives it, frozen or not. */

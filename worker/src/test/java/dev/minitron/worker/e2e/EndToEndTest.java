@@ -80,7 +80,7 @@ class EndToEndTest {
     void promptYieldsOrderedTokenEventsAndExactlyOneCompletion() throws Exception {
         send("e2e-one", "{\"id\":\"e2e-one\",\"prompt\":\"The quick brown fox\",\"max_tokens\":12,\"temperature\":0}");
 
-        var events = outputs.awaitFor("e2e-one", hasEventOn(Topics.COMPLETIONS), WAIT);
+        var events = outputs.awaitFor("e2e-one", OutputCollector.hasCompletionAndItsStream(), WAIT);
 
         List<JsonNode> tokens = on(events, Topics.TOKENS);
         List<JsonNode> completions = on(events, Topics.COMPLETIONS);

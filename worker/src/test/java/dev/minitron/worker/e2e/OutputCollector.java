@@ -1,5 +1,6 @@
 package dev.minitron.worker.e2e;
 
+import dev.minitron.schemas.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -71,6 +72,18 @@ final class OutputCollector implements AutoCloseable {
 
     static Predicate<List<Event>> hasEventOn(String topic) {
         return list -> list.stream().anyMatch(e -> e.topic().equals(topic));
+    }
+
+    /**
+     * A completion, and token events carrying as many token ids as it reports generated: the two topics
+     * are read independently, so the completion may be read before the last token events (delivery.md).
+     */
+    static Predicate<List<Event>> hasCompletionAndItsStream() {
+        return list -> list.stream().filter(e -> e.topic().equals(Topics.COMPLETIONS)).findFirst()
+                .map(c -> list.stream().filter(e -> e.topic().equals(Topics.TOKENS))
+                        .mapToInt(e -> e.value().path("token_ids").size()).sum()
+                        >= c.value().path("usage").path("completion_tokens").asInt())
+                .orElse(false);
     }
 
     private static JsonNode parse(String value) {

@@ -319,7 +319,7 @@ public final class AnswerChecker implements AutoCloseable {
             }
             breaches.addAll(sentAfterSuccessor(id, list));
             Prompt prompt = prompts.values().stream().filter(p -> id.equals(p.id())).reduce((x, y) -> y).orElse(null);
-            breaches.addAll(AttemptRules.check(id, list, tokensById.getOrDefault(id, List.of()), prompt, expectRedelivery,
+            breaches.addAll(AttemptRules.check(id, list, tokensById.getOrDefault(id, List.of()), maxAttempt(id), prompt, expectRedelivery,
                     cutStreams));
         }
         for (String id : tokensById.keySet()) {

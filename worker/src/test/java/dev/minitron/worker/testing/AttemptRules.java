@@ -20,18 +20,12 @@ final class AttemptRules {
     private AttemptRules() {
     }
 
-    static List<String> check(String id, List<Event> completions, List<Event> tokens, Prompt prompt,
+    static List<String> check(String id, List<Event> completions, List<Event> tokens, int max, Prompt prompt,
             boolean expectRedelivery, List<String> cutStreams) {
         List<String> breaches = new ArrayList<>();
         JsonNode last = AnswerChecker.counting(completions).value();
         int finalAttempt = last.path("attempt").asInt();
-        int max = 0;
-        for (Event e : tokens) {
-            max = Math.max(max, e.value().path("attempt").asInt());
-        }
-        for (Event e : completions) {
-            max = Math.max(max, e.value().path("attempt").asInt());
-        }
+
         if (finalAttempt < 1) {
             breaches.add(id + ": completion without a valid attempt: " + last);
         }

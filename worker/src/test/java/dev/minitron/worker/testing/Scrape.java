@@ -58,6 +58,11 @@ public record Scrape(List<Sample> samples) {
         return samples.stream().filter(s -> s.name().equals(name) && matches(s.labels(), labels)).toList();
     }
 
+    /** The sum over every series of this name whose labels include {@code labels} (0 when there is none). */
+    public double sum(String name, String... labels) {
+        return series(name, labels).stream().mapToDouble(Sample::value).sum();
+    }
+
     /** The one series of this name with these labels; fails when there is none or several. */
     public double value(String name, String... labels) {
         var found = series(name, labels);

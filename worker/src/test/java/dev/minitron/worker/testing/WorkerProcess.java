@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 /** A real worker: the packaged application in its own JVM, as it runs in production. */
 public final class WorkerProcess implements AutoCloseable {
 
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
     private final String name;
     private final Process process;
     private final int httpPort;
@@ -84,21 +86,25 @@ public final class WorkerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** One health probe ({@code /q/health/ready} or {@code /q/health/live}): true on 200, false otherwise. */
+    public boolean probe(String path) throws InterruptedException {
+        try {
+            var response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException notUp) {
+            return false;
+        }
+    }
+
     public WorkerProcess awaitReady(Duration timeout) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new AssertionError("worker " + name + " exited early; see " + log + "\n" + logTail());
             }
-            try {
-                var response = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort
-                        + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == 200) {
-                    return this;
-                }
-            } catch (IOException notYet) {
-                // starting
+            if (probe("/q/health/ready")) {
+                return this;
             }
             Thread.sleep(200);
         }
