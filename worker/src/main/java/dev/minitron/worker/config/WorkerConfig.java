@@ -18,6 +18,8 @@ public interface WorkerConfig {
 
     Consumer consumer();
 
+    Delivery delivery();
+
     Worker worker();
 
     Tracing tracing();
@@ -161,6 +163,38 @@ public interface WorkerConfig {
          */
         @WithDefault("10000")
         int maxUncommittedSpan();
+    }
+
+    /** What a reader of the output topics may rely on (docs/delivery.md). */
+    interface Delivery {
+        /**
+         * {@code exactly-once}: completions and error events are written in Kafka transactions that
+         * also commit their prompts' offsets, so a read_committed reader sees one answer per prompt
+         * record; {@code at-least-once}: an idempotent producer, offsets committed after the answer is
+         * acknowledged (a crash may repeat an answer).
+         */
+        @WithDefault("exactly-once")
+        String guarantee();
+
+        /** exactly-once: answers wait at most this long for their transaction to commit. */
+        @WithDefault("20ms")
+        Duration commitInterval();
+
+        /** exactly-once: a transaction commits as soon as this many answers wait, whatever the interval. */
+        @WithDefault("256")
+        int commitMaxAnswers();
+
+        /**
+         * exactly-once: the producer's {@code transactional.id}; default {@code minitron-<group>-<worker id>}.
+         * Keep it stable per worker slot (a pod name): a restarted worker then aborts its predecessor's
+         * open transaction at once instead of after {@code transaction-timeout}. Never share it between
+         * two live workers: they would fence each other.
+         */
+        Optional<String> transactionalId();
+
+        /** exactly-once: the broker aborts a transaction left open this long (a crashed worker's). */
+        @WithDefault("10s")
+        Duration transactionTimeout();
     }
 
     interface Worker {

@@ -70,6 +70,9 @@ record KraftConfig(Path dataDir, String host, int brokerPort, int controllerPort
         s.put("transaction.state.log.replication.factor", "1");
         s.put("transaction.state.log.min.isr", "1");
         s.put("transaction.state.log.num.partitions", "4");
+        // A crashed worker's open transaction holds read_committed readers back until the coordinator
+        // aborts it: check for timed-out transactions every second, not every 10 s (docs/delivery.md).
+        s.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         s.put("share.coordinator.state.topic.replication.factor", "1");
         s.put("share.coordinator.state.topic.min.isr", "1");
         s.put("share.coordinator.state.topic.num.partitions", "4");

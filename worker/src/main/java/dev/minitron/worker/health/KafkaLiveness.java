@@ -2,7 +2,6 @@ package dev.minitron.worker.health;
 
 import dev.minitron.worker.kafka.CancelConsumer;
 import dev.minitron.worker.kafka.PromptConsumer;
-import dev.minitron.worker.kafka.ResultPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -17,18 +16,16 @@ import org.eclipse.microprofile.health.Liveness;
 public class KafkaLiveness implements HealthCheck {
 
     private final PromptConsumer consumer;
-    private final ResultPublisher publisher;
     private final CancelConsumer cancels;
 
-    public KafkaLiveness(PromptConsumer consumer, ResultPublisher publisher, CancelConsumer cancels) {
+    public KafkaLiveness(PromptConsumer consumer, CancelConsumer cancels) {
         this.consumer = consumer;
         this.cancels = cancels;
-        this.publisher = publisher;
     }
 
     @Override
     public HealthCheckResponse call() {
-        long failed = publisher.failedTerminalSends();
+        long failed = consumer.failedTerminalSends();
         return HealthCheckResponse.named("kafka-loop")
                 .status(consumer.pollLoopAlive() && cancels.alive() && failed == 0)
                 .withData("poll_loop_alive", consumer.pollLoopAlive())

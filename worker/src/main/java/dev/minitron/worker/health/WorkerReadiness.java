@@ -2,7 +2,6 @@ package dev.minitron.worker.health;
 
 import dev.minitron.worker.engine.EngineHolder;
 import dev.minitron.worker.kafka.PromptConsumer;
-import dev.minitron.worker.kafka.ResultPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -15,12 +14,10 @@ public class WorkerReadiness implements HealthCheck {
 
     private final EngineHolder engine;
     private final PromptConsumer consumer;
-    private final ResultPublisher publisher;
 
-    public WorkerReadiness(EngineHolder engine, PromptConsumer consumer, ResultPublisher publisher) {
+    public WorkerReadiness(EngineHolder engine, PromptConsumer consumer) {
         this.engine = engine;
         this.consumer = consumer;
-        this.publisher = publisher;
     }
 
     @Override
@@ -28,7 +25,7 @@ public class WorkerReadiness implements HealthCheck {
         var stats = engine.engine().stats();
         boolean kvAllocated = stats.numKvBlocks() > 0;
         boolean ready = stats.alive() && kvAllocated && consumer.pollLoopAlive() && consumer.joined()
-                && publisher.failedTerminalSends() == 0;
+                && consumer.failedTerminalSends() == 0;
         return HealthCheckResponse.named("worker")
                 .status(ready)
                 .withData("model", engine.modelName())

@@ -3,6 +3,7 @@ package dev.minitron.worker.kafka;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +43,9 @@ public class KafkaSettings {
         // records can only be fetched once the fetch already parked at the broker returns, which with
         // Kafka's default (500 ms) stalls admission: measured 142 vs 258 prompts/s (docs/benchmarks/kafka.md).
         props.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, PROMPT_FETCH_MAX_WAIT_MS);
+        // Prompts written in an upstream transaction count only once committed; and with exactly-once
+        // delivery, reading committed offsets waits for a previous owner's open transaction (KIP-447).
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);   // commits follow acknowledged answers
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
@@ -79,6 +83,19 @@ public class KafkaSettings {
         props.putIfAbsent(ProducerConfig.METADATA_MAX_IDLE_CONFIG, 86_400_000);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return props;
+    }
+
+    /**
+     * The exactly-once producer of completions and error events. Its sends and commits run on the poll
+     * thread, which may block for {@code max.block.ms} while the broker is away (15 s unless set).
+     */
+    public Map<String, Object> transactionalProducer(String clientId, String transactionalId, Duration transactionTimeout) {
+        Map<String, Object> props = producer(clientId);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout.toMillis());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);   // a transaction's commit sends its records at once anyway
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
         return props;
     }
 

@@ -16,7 +16,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The prompt consumer's offset commits (poll thread only): each partition's contiguous watermark with
- * its attempt journal ({@link OffsetTracker}), asynchronously as answers arrive and synchronously
+ * its attempt journal ({@link PromptLedger}), asynchronously as answers arrive and synchronously
  * before a batch starts and when partitions leave. Every commit the group coordinator accepts also
  * confirms the {@link PublicationLease}; an idle worker re-commits its unchanged watermarks before
  * the lease runs out.
@@ -25,30 +25,30 @@ final class OffsetCommits {
 
     private static final Logger LOG = Logger.getLogger(OffsetCommits.class);
 
-    private final OffsetTracker tracker;
+    private final PromptLedger ledger;
     private final PublicationLease lease;
     private KafkaException lastError;
 
-    OffsetCommits(OffsetTracker tracker, PublicationLease lease) {
-        this.tracker = tracker;
+    OffsetCommits(PromptLedger ledger, PublicationLease lease) {
+        this.ledger = ledger;
         this.lease = lease;
     }
 
     /** Offers what changed (or, to keep the lease, the current watermarks) for an asynchronous commit. */
     void commitAsync(KafkaConsumer<byte[], byte[]> c) {
-        var offsets = tracker.takeCommittable();
+        var offsets = ledger.committable();
         if (offsets.isEmpty() && lease.wantsConfirmation()) {
-            offsets = tracker.watermarks(c.assignment());   // unchanged: only to have the lease confirmed
+            offsets = ledger.snapshot(c.assignment());   // unchanged: only to have the lease confirmed
         }
         if (!offsets.isEmpty()) {
             long issued = System.nanoTime();
             var sent = offsets;
             c.commitAsync(offsets, (o, e) -> {
                 if (e == null) {
-                    tracker.committed(o);
+                    ledger.committed(o);
                     lease.confirmed(issued);
                 } else {
-                    tracker.commitFailed(sent);
+                    ledger.commitFailed(sent);
                     LOG.warnf("offset commit failed, will retry: %s", e.toString());
                 }
             });
@@ -57,19 +57,19 @@ final class OffsetCommits {
 
     /** Commits the current watermarks and journals of these partitions and waits; never throws. */
     boolean commitSync(KafkaConsumer<byte[], byte[]> c, Collection<TopicPartition> partitions) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = tracker.watermarks(partitions);
+        Map<TopicPartition, OffsetAndMetadata> offsets = ledger.snapshot(partitions);
         if (offsets.isEmpty()) {
             return true;
         }
         try {
             long issued = System.nanoTime();
             c.commitSync(offsets, Duration.ofSeconds(10));
-            tracker.committed(offsets);
+            ledger.committed(offsets);
             lease.confirmed(issued);
             return true;
         } catch (KafkaException e) {
             lastError = e;
-            tracker.commitFailed(offsets);
+            ledger.commitFailed(offsets);
             LOG.warnf("offset commit failed (prompts above the last committed offset will be answered again): %s",
                     e.toString());
             return false;

@@ -1,12 +1,12 @@
 package dev.minitron.worker.kafka;
 
-import dev.minitron.engine.EngineRequest;
 import dev.minitron.engine.FinishReason;
 import dev.minitron.engine.LlmEngine;
 import dev.minitron.engine.RequestOutput;
 import dev.minitron.engine.RequestSink;
 import dev.minitron.worker.config.WorkerConfig;
 import dev.minitron.worker.engine.EngineHolder;
+import dev.minitron.worker.engine.WorkerIdentity;
 import dev.minitron.worker.mapping.AdmissionResult;
 import dev.minitron.worker.mapping.RequestAdmission;
 import dev.minitron.worker.metrics.KafkaClientMetricsBinder;
@@ -20,7 +20,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -28,28 +27,27 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
  * Takes prompts from Kafka and hands them to the engine, on one thread that alone touches the
- * consumer. A prompt's offset is committed only after its terminal record (completion or error) is
- * acknowledged by the broker; each partition commits its contiguous watermark, with the
- * {@link AttemptJournal} of what was started beyond it, so a redelivery's attempt number is higher
- * than any before. A prompt is taken only when the engine can hold it ({@code maxInFlight},
- * {@link EngineCapacity}); otherwise its partition is rewound and paused and polling goes on, so the
- * backlog stays in Kafka and {@code max.poll.interval.ms} never expires because generation is slow.
- * An id in flight or answered lately ({@link RecentAnswers}) is not generated twice.
+ * consumer. Each polled record goes to the {@link PromptLedger} (a ticket, a hand-back or a skip),
+ * then to {@link RequestAdmission} (an engine request or an error event), then, once the engine can
+ * hold it ({@code max-in-flight}, {@link EngineHandOff}), to the engine — after the journal that
+ * says it started is committed, so a redelivery's attempt is higher than any before. Its answer runs
+ * one way: engine → {@link RequestMetrics} → {@link ResultPublisher} → {@link AnswerDelivery} → the
+ * ledger, which commits the offset only once the answer is written (at-least-once: acknowledged;
+ * exactly-once: in the same transaction). What the engine cannot hold stays in Kafka (rewound and
+ * paused) and polling goes on, so {@code max.poll.interval.ms} never expires because generation is slow.
  */
 @ApplicationScoped
 public class PromptConsumer {
@@ -61,59 +59,65 @@ public class PromptConsumer {
     private final ResultPublisher publisher;
     private final RequestAdmission admission;
     private final LlmEngine engine;
-    private final OffsetTracker tracker;
-    private final OffsetCommits commits;
-    private final RecentAnswers recent;
-    private final EngineCapacity capacity;
-    private final AtomicInteger notStarted = new AtomicInteger();
-    private final AtomicLong reservedBlocks = new AtomicLong();
-    private final List<Start> toStart = new ArrayList<>();          // poll thread only
-    private final ArrayDeque<Start> retry = new ArrayDeque<>();   // poll thread only
-    private final ConcurrentLinkedQueue<InFlight> answered = new ConcurrentLinkedQueue<>();
-    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();   // by prompt id
-    /** Partitions this worker paused, with the KV blocks their next record needs (0: waiting for the count). */
-    private final Map<TopicPartition, Integer> paused = new HashMap<>();
-    /** Assigned partitions whose committed offset and journal could not be read yet: paused until they are. */
-    private final Set<TopicPartition> journalUnread = new HashSet<>();   // poll thread only
-    private long nextJournalReadNanos;
-    private volatile boolean running;
-    private volatile boolean joined;
-    private final AtomicLong admissions = new AtomicLong();
-    private KafkaConsumer<byte[], byte[]> consumer;   // poll thread only
-    private volatile Thread thread;
-
+    private final PromptLedger ledger;
+    private final AnswerDelivery delivery;
+    private final EngineHandOff handOff;
     private final CancelRegistry cancels;
     private final RequestMetrics requestMetrics;
     private final PromptConsumerMetrics metrics;
     private final KafkaClientMetricsBinder clientMetrics;
     private final RequestTracer tracer;
     private final EngineTracer engineTracer;
+    private final AtomicLong admissions = new AtomicLong();
+    /** Partitions this worker paused, with the KV blocks their next record needs (0: waiting for the count). */
+    private final Map<TopicPartition, Integer> paused = new HashMap<>();   // poll thread only
+    /** Assigned partitions whose committed offset and journal could not be read yet: paused until they are. */
+    private final Set<TopicPartition> journalUnread = new HashSet<>();   // poll thread only
+    private long nextJournalReadNanos;
+    private volatile boolean running;
+    private volatile boolean joined;
+    private KafkaConsumer<byte[], byte[]> consumer;   // poll thread only
+    private volatile Thread thread;
 
     public PromptConsumer(WorkerConfig config, KafkaSettings settings, ResultPublisher publisher,
                           RequestAdmission admission, EngineHolder engineHolder, CancelRegistry cancels,
-                          RequestMetrics requestMetrics, PromptConsumerMetrics metrics,
+                          WorkerIdentity identity, RequestMetrics requestMetrics, PromptConsumerMetrics metrics,
                           KafkaClientMetricsBinder clientMetrics, RequestTracer tracer, EngineTracer engineTracer) {
+        this.config = config;
+        this.settings = settings;
+        this.publisher = publisher;
+        this.admission = admission;
+        this.engine = engineHolder.engine();
         this.cancels = cancels;
         this.requestMetrics = requestMetrics;
         this.metrics = metrics;
         this.clientMetrics = clientMetrics;
         this.tracer = tracer;
         this.engineTracer = engineTracer;
-        this.config = config;
-        this.settings = settings;
-        this.publisher = publisher;
-        this.admission = admission;
-        this.engine = engineHolder.engine();
         var consumerConfig = config.consumer();
-        this.tracker = new OffsetTracker(consumerConfig.attemptJournalMaxBytes());
-        this.commits = new OffsetCommits(tracker, publisher.lease());
-        this.recent = new RecentAnswers(consumerConfig.idempotencyWindow().toMillis(), consumerConfig.idempotencyMaxIds());
+        this.ledger = new PromptLedger(new OffsetTracker(consumerConfig.attemptJournalMaxBytes()),
+                new RecentAnswers(consumerConfig.idempotencyWindow().toMillis(), consumerConfig.idempotencyMaxIds()),
+                consumerConfig.maxUncommittedSpan());
+        this.delivery = delivery(config, settings, identity, publisher, ledger);
         int maxWaiting = consumerConfig.maxWaiting() > 0 ? consumerConfig.maxWaiting() : config.engine().maxNumSeqs();
-        this.capacity = new EngineCapacity(maxWaiting, config.engine().blockSize());
+        this.handOff = new EngineHandOff(engine, new EngineCapacity(maxWaiting, config.engine().blockSize()));
     }
 
-    /** An accepted prompt between its admission and its hand-over to the engine. */
-    private record Start(InFlight request, EngineRequest engineRequest) {
+    private static AnswerDelivery delivery(WorkerConfig config, KafkaSettings settings, WorkerIdentity identity,
+                                           ResultPublisher publisher, PromptLedger ledger) {
+        var d = config.delivery();
+        return switch (DeliveryGuarantee.parse(d.guarantee())) {
+            case AT_LEAST_ONCE -> new AtLeastOnceDelivery(publisher.producer(), ledger,
+                    PublicationLease.forConsumer(settings.consumer("lease", 1)));
+            case EXACTLY_ONCE -> {
+                String transactionalId = d.transactionalId()
+                        .orElse("minitron-" + config.consumer().groupId() + "-" + identity.id());
+                var producerSettings = settings.transactionalProducer("minitron-worker-tx-" + identity.id(),
+                        transactionalId, d.transactionTimeout());
+                yield new ExactlyOnceDelivery(() -> new KafkaProducer<>(producerSettings), transactionalId, ledger,
+                        d.commitInterval(), d.commitMaxAnswers());
+            }
+        };
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -131,6 +135,7 @@ public class PromptConsumer {
             Thread.currentThread().interrupt();
         }
         revokeAllForShutdown();
+        delivery.close();
     }
 
     /**
@@ -139,7 +144,7 @@ public class PromptConsumer {
      * published as a {@code cancelled} completion. Their offsets are not committed: redelivered.
      */
     void revokeAllForShutdown() {
-        inFlight.values().forEach(InFlight::revoke);
+        ledger.revokeAll();
     }
 
     /** Whether the consumer has joined its group at least once (so Kafka is reachable). */
@@ -152,7 +157,12 @@ public class PromptConsumer {
     }
 
     public int inFlightCount() {
-        return inFlight.size();
+        return ledger.inFlightCount();
+    }
+
+    /** Terminal records that can never be written; non-zero means the worker must restart. */
+    public long failedTerminalSends() {
+        return delivery.failedTerminalSends() + publisher.failedCompletions();
     }
 
     /**
@@ -160,7 +170,7 @@ public class PromptConsumer {
      * engine answers it {@code cancelled} within one step; its offset commits like any answer.
      */
     public void cancel(String id) {
-        InFlight request = inFlight.get(id);
+        InFlight request = ledger.inFlight(id);
         if (request != null && !request.revoked()) {
             engine.abort(request.engineRequestId(), FinishReason.CANCELLED);
         }
@@ -168,32 +178,35 @@ public class PromptConsumer {
 
     private void run() {
         int max = config.consumer().maxInFlight();
+        Duration pollTimeout = delivery.pollTimeout(config.consumer().pollTimeout());
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings.consumer(config.consumer().groupId(),
                 Math.min(500, max)));
              AutoCloseable clientMetricsBinding = clientMetrics.bind(c)) {
             consumer = c;
+            delivery.start();
             c.subscribe(List.of(config.topics().prompts()), new Rebalance());
             while (running) {
                 if (!engine.stats().alive()) {
                     LOG.error("the engine has stopped: this worker gives its partitions back to the group");
                     break;
                 }
-                var records = c.poll(config.consumer().pollTimeout());
-                publisher.lease().releaseHeld();   // after the poll's commit and rebalance callbacks
-                takeAnswers();   // first: a record polled now may repeat an id answered meanwhile
+                var records = c.poll(pollTimeout);
+                // First: answers written meanwhile reach the ledger, so a record polled now that repeats
+                // an id answered meanwhile is seen as the duplicate it is.
+                delivery.afterPoll(c);
                 readUnreadJournals(c);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (paused.containsKey(tp)) {
+                        continue;   // handed back earlier in this batch: fetched again when resumed
+                    }
                     if (journalUnread.contains(tp)) {
-                        if (!paused.containsKey(tp)) {
-                            handBack(c, tp, r.offset(), 0);   // not before its journal is read
-                        }
-                    } else if (!paused.containsKey(tp)) {
+                        handBack(c, tp, r.offset(), 0);   // not before its journal is read
+                    } else {
                         handle(c, r);
                     }
                 }
-                startAll(c);
-                commits.commitAsync(c);
+                startQueued(c);
                 applyBackpressure(c, max);
                 publishMetrics(c);
             }
@@ -205,139 +218,108 @@ public class PromptConsumer {
 
     private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        if (tracker.span(tp, r.offset()) > config.consumer().maxUncommittedSpan()) {
+        if (ledger.inFlightCount() >= config.consumer().maxInFlight() || handOff.hasRefused()) {
+            handBack(c, tp, r.offset(), 0);   // the cap is exact, whatever the size of the poll batch
+            return;
+        }
+        PromptLedger.Take take = ledger.take(tp, r.offset());
+        if (take == PromptLedger.Take.HAND_BACK) {
             handBack(c, tp, r.offset(), 0);   // a slow prompt holds the watermark: wait for it
             return;
         }
-        AttemptJournal.Run prior = tracker.prior(tp, r.offset());
-        if (prior != null && prior.done()) {
-            skipAnswered(tp, r.offset());   // an earlier owner's answer was acknowledged; only its commit was lost
-            return;
-        }
-        if (inFlight.size() >= config.consumer().maxInFlight() || !retry.isEmpty()) {
-            handBack(c, tp, r.offset(), 0);   // the cap is exact, whatever the size of the poll batch
-            return;
+        if (!(take instanceof PromptLedger.Ticket ticket)) {
+            return;   // an earlier owner's answer was written; only its commit was lost
         }
         long begin = tracer.begin();
         AdmissionResult result = admission.admit(r);
         if (result instanceof AdmissionResult.Accepted a) {
-            AdmissionResult duplicate = checkDuplicate(r, tp, a.id());
-            if (duplicate == SAME_RECORD) {
-                skipAnswered(tp, r.offset());
+            var duplicate = ledger.duplicateOf(a.id(), tp, r.offset(), System.currentTimeMillis());
+            if (duplicate != null && duplicate.sameRecord()) {
+                ledger.skip(ticket);   // the very record answered before: its answer stands
                 return;
             }
             if (duplicate != null) {
-                result = duplicate;
+                result = admission.duplicate(r, a.id(), duplicateMessage(a.id(), duplicate.earlier()));
             }
         }
         if (result instanceof AdmissionResult.Rejected rejected) {
-            long generation = tracker.track(tp, r.offset());
-            InFlight record = InFlight.rejected(tp, r.offset(), generation, r.timestamp());
+            var record = InFlight.rejected(tp, r.offset(), ticket.generation(), r.timestamp());
             var traceHeaders = tracer.rejected(r, begin, rejected.error().code().wireName());
-            publisher.error(rejected.error(), r.key(), traceHeaders, () -> answered.add(record));
+            publisher.error(rejected.error(), r.key(), traceHeaders, record, delivery);
             return;
         }
         var accepted = (AdmissionResult.Accepted) result;
-        int need = capacity.blocksFor(accepted.request().promptTokenIds().length);
-        if (!capacity.admits(engine.stats(), notStarted.get(), reservedBlocks.get(), need)) {
+        int need = handOff.blocksFor(accepted.request().promptTokenIds().length);
+        if (!handOff.admits(need)) {
+            ledger.handBack(ticket);
             handBack(c, tp, r.offset(), need);   // the engine cannot hold it yet: Kafka keeps it
             return;
         }
-        long generation = tracker.track(tp, r.offset());
-        int attempt = tracker.nextAttempt(tp, r.offset());
         // The engine id is unique per admission: a redelivery of the same record never meets an
         // aborted earlier attempt that is still inside the engine.
         var engineRequest = accepted.request().withRequestId(
                 InFlight.engineRequestId(accepted.id(), tp, r.offset(), admissions.incrementAndGet()));
-        InFlight request = new InFlight(tp, r.offset(), generation, accepted.id(), engineRequest.requestId(), attempt,
-                accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli(), need);
-        request.trace(tracer.accepted(r, begin, accepted.id(), attempt, engineRequest));
-        inFlight.put(request.id(), request);
-        notStarted.incrementAndGet();
-        reservedBlocks.addAndGet(need);
-        tracker.started(tp, r.offset(), attempt);
-        toStart.add(new Start(request, engineRequest));
+        InFlight request = new InFlight(tp, r.offset(), ticket.generation(), accepted.id(), engineRequest.requestId(),
+                ticket.attempt(), accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli(), need);
+        request.trace(tracer.accepted(r, begin, accepted.id(), ticket.attempt(), engineRequest));
+        ledger.open(request);
+        handOff.queue(request, engineRequest);
     }
 
-    /** Marker: the very record answered before (same partition and offset), redelivered. */
-    private static final AdmissionResult SAME_RECORD = new AdmissionResult.Rejected(null);   // compared by identity only
-
-    /**
-     * A prompt whose id is being generated, or was answered within the idempotency window from
-     * another record, is not generated again: it gets a {@code duplicate_id} error event. The same
-     * record coming back (a partition revoked and assigned again before its watermark passed it) is
-     * no duplicate: its answer stands and it is only committed.
-     */
-    private AdmissionResult checkDuplicate(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, String id) {
-        if (inFlight.containsKey(id)) {
-            return admission.duplicate(r, id, "a request with id " + id + " is being generated right now;"
-                    + " this record is not generated (the first one will be answered)");
-        }
-        RecentAnswers.Answer earlier = recent.get(id, System.currentTimeMillis());
+    private static String duplicateMessage(String id, RecentAnswers.Answer earlier) {
         if (earlier == null) {
-            return null;
-        }
-        if (earlier.partition().equals(tp) && earlier.offset() == r.offset()) {
-            return SAME_RECORD;
+            return "a request with id " + id + " is being generated right now;"
+                    + " this record is not generated (the first one will be answered)";
         }
         long ago = Math.max(0, System.currentTimeMillis() - earlier.answeredAtMillis()) / 1000;
-        return admission.duplicate(r, id, "request " + id + " was answered " + ago + " s ago (attempt "
-                + earlier.attempt() + ", prompt at " + earlier.partition() + " offset " + earlier.offset()
-                + "); its completion stands and this record is not generated again");
-    }
-
-    /** Commits a record without answering it again. */
-    private void skipAnswered(TopicPartition tp, long offset) {
-        long generation = tracker.track(tp, offset);
-        tracker.ack(tp, offset, generation);
+        return "request " + id + " was answered " + ago + " s ago (attempt " + earlier.attempt() + ", prompt at "
+                + earlier.partition() + " offset " + earlier.offset() + "); its completion stands and this record is"
+                + " not generated again";
     }
 
     /**
      * Hands this poll's accepted prompts to the engine, after committing the journal that says they
      * were started: whoever reads the partition after a crash then numbers their next attempt higher.
-     * One synchronous commit per poll batch that starts work, not one per prompt.
+     * One commit per poll batch that starts work, not one per prompt.
      */
-    private void startAll(KafkaConsumer<byte[], byte[]> c) {
-        List<Start> again = List.copyOf(retry);
-        retry.clear();
-        again.forEach(this::start);
-        if (toStart.isEmpty()) {
+    private void startQueued(KafkaConsumer<byte[], byte[]> c) {
+        handOff.retryRefused(this::start);
+        if (!handOff.hasQueued()) {
             return;
         }
-        Set<TopicPartition> partitions = new HashSet<>();
-        toStart.forEach(s -> partitions.add(s.request().partition()));
-        if (!commits.commitSync(c, partitions)) {
-            if (OffsetCommits.mayBeFenced(commits.lastError())) {
+        if (!delivery.commitNow(c, handOff.queuedPartitions())) {
+            if (delivery.commitMayYetSucceed()) {
                 // Not started without the journal: a worker that cannot commit may have been fenced (cut
                 // off, frozen), and the partition's next owner would start the same prompts at the same
                 // attempt. They wait for the next poll's commit; a revocation meanwhile drops them.
-                LOG.warnf("the attempt journal was not committed: %d prompts wait for the next commit", toStart.size());
+                LOG.warnf("the attempt journal was not committed: %d prompts wait for the next commit",
+                        handOff.queuedCount());
                 return;
             }
             // A commit that can never succeed (authorization, metadata too large): waiting would stop
             // the worker for good; start, as the journal's coarse numbering allows (delivery.md).
             LOG.warn("the attempt journal was not committed: after a crash these prompts may repeat an attempt number");
         }
-        toStart.forEach(this::start);
-        toStart.clear();
+        handOff.startQueued(this::start);
     }
 
-    private void start(Start s) {
+    /** Hands one prompt to the engine; false when the engine's inbox refused it (tried again later). */
+    private boolean start(EngineHandOff.Start s) {
         InFlight request = s.request();
         if (request.revoked()) {
-            release(request);
+            handOff.release(request);
             request.trace().revoked();
-            return;
+            return true;
         }
         try {
             RequestSink answers = requestMetrics.observe(request.millisBeforeEngine(), request::revoked,
-                    publisher.sinkFor(request, answered::add));
+                    publisher.sinkFor(request, delivery));
             // Before the hand-over: the engine may schedule it at once. A refused hand-over is retried
             // and shows as a second "queued" event.
             engineTracer.track(request.engineRequestId(), request.trace());
             request.trace().handedToEngine(System.nanoTime());
             engine.addRequest(s.engineRequest(), output -> {
-                release(request);
+                handOff.release(request);
                 if (output instanceof RequestOutput.Finished) {
                     engineTracer.forget(request.engineRequestId());
                 }
@@ -346,17 +328,10 @@ public class PromptConsumer {
             if (cancels.contains(request.id(), System.currentTimeMillis())) {
                 engine.abort(request.engineRequestId(), FinishReason.CANCELLED);   // cancelled before it started
             }
+            return true;
         } catch (RejectedExecutionException | IllegalStateException notTaken) {
             engineTracer.untrack(request.engineRequestId());
-            retry.add(s);   // queue full (or engine stopping): no new prompts until it is taken
-        }
-    }
-
-    /** The request started (or will never start here): its KV reservation ends. Once per request. */
-    private void release(InFlight request) {
-        if (request.begin()) {
-            notStarted.decrementAndGet();
-            reservedBlocks.addAndGet(-request.blocks());
+            return false;   // queue full (or engine stopping): no new prompts until it is taken
         }
     }
 
@@ -370,22 +345,6 @@ public class PromptConsumer {
         paused.put(tp, needBlocks);
     }
 
-    private void takeAnswers() {
-        InFlight done;
-        while ((done = answered.poll()) != null) {
-            if (done.id() != null) {
-                inFlight.remove(done.id(), done);
-            }
-            if (!done.revoked()) {
-                tracker.ack(done.partition(), done.offset(), done.generation());
-                if (done.id() != null) {
-                    recent.add(done.id(), new RecentAnswers.Answer(done.partition(), done.offset(), done.attempt(),
-                            System.currentTimeMillis()));
-                }
-            }
-        }
-    }
-
     /**
      * Pauses every partition at the in-flight cap; resumes a paused partition once its next record
      * would be taken: below 3/4 of the cap (hysteresis, so a partition is not fetched for one record
@@ -394,7 +353,8 @@ public class PromptConsumer {
     private void applyBackpressure(KafkaConsumer<byte[], byte[]> c, int max) {
         Set<TopicPartition> assigned = c.assignment();
         paused.keySet().retainAll(assigned);
-        if (inFlight.size() >= max || !retry.isEmpty()) {
+        int inFlight = ledger.inFlightCount();
+        if (inFlight >= max || handOff.hasRefused()) {
             Set<TopicPartition> toPause = new HashSet<>(assigned);
             toPause.removeAll(paused.keySet());
             if (!toPause.isEmpty()) {
@@ -403,18 +363,11 @@ public class PromptConsumer {
             }
             return;
         }
-        if (paused.isEmpty()) {
-            return;
-        }
-        var stats = engine.stats();
         List<TopicPartition> resume = new ArrayList<>();
         for (var e : paused.entrySet()) {
-            if (journalUnread.contains(e.getKey())) {
-                continue;
-            }
             int limit = e.getValue() == 0 ? Math.max(1, max * 3 / 4) : max;
-            if (inFlight.size() < limit && !spanFull(e.getKey())
-                    && capacity.admits(stats, notStarted.get(), reservedBlocks.get(), e.getValue())) {
+            if (!journalUnread.contains(e.getKey()) && inFlight < limit && !ledger.spanFull(e.getKey())
+                    && handOff.admits(e.getValue())) {
                 resume.add(e.getKey());
             }
         }
@@ -427,73 +380,37 @@ public class PromptConsumer {
     /** The loop's numbers for /q/metrics: a few volatile writes, and the partitions' lag every few seconds. */
     private void publishMetrics(KafkaConsumer<byte[], byte[]> c) {
         long now = System.nanoTime();
-        metrics.loop(now, paused.size(), inFlight.size(), tracker.uncommitted());
+        metrics.loop(now, paused.size(), ledger.inFlightCount(), ledger.uncommitted());
         if (metrics.lagDue(now)) {
-            metrics.refreshLag(c, now, tracker::watermark);
+            metrics.refreshLag(c, now, ledger::watermark);
         }
-    }
-
-    /** Whether the partition's next record would pass {@code max-uncommitted-span} above its watermark. */
-    private boolean spanFull(TopicPartition tp) {
-        return tracker.uncommittedSpan(tp) >= config.consumer().maxUncommittedSpan();
     }
 
     /** Shutdown: stop fetching, let in-flight requests finish within the grace period, give the rest back. */
     private void drain(KafkaConsumer<byte[], byte[]> c) {
         c.pause(c.assignment());
-        // Requests the engine refused to queue are never started by drain: give them back now
+        // Prompts never handed to the engine are not started by a drain: give them back now
         // (redelivered) instead of waiting the whole grace period for them.
-        int givenBack = releaseRetries();   // their offsets stay pending in the tracker: never answered here
+        int givenBack = handOff.giveBackAll().size();   // their offsets stay pending: never answered here
+        ledger.forgetRevoked();
         long deadline = System.nanoTime() + config.worker().shutdownGrace().toNanos();
-        // Wait for generations and for error events still waiting for the broker's acknowledgement.
-        while ((!inFlight.isEmpty() || tracker.numPending() > givenBack) && engine.stats().alive()
+        // Wait for generations and for answers still waiting to be written.
+        while ((ledger.inFlightCount() > 0 || ledger.numPending() > givenBack) && engine.stats().alive()
                 && System.nanoTime() < deadline) {
             c.poll(Duration.ofMillis(50));   // keeps the group membership alive while paused
-            publisher.lease().releaseHeld();
-            takeAnswers();
-            commits.commitAsync(c);
+            delivery.afterPoll(c);
         }
-        takeAnswers();
-        if (!inFlight.isEmpty()) {
-            LOG.infof("%d requests left unanswered for redelivery", inFlight.size());
-            revoke(inFlight.values());
+        if (ledger.inFlightCount() > 0) {
+            LOG.infof("%d requests left unanswered for redelivery", ledger.inFlightCount());
+            abort(ledger.revokeAll());
         }
-        commits.commitSync(c, c.assignment());
+        delivery.commitNow(c, c.assignment());
         LOG.info("prompt consumer drained and committed");
     }
 
-    /** Revokes every request waiting in {@code retry} or {@code toStart} (never handed to the engine), forgets it, returns how many. */
-    private int releaseRetries() {
-        retry.addAll(toStart);   // admitted but not journaled, so never started either
-        toStart.clear();
-        int n = retry.size();
-        for (Start st : retry) {
-            InFlight r = st.request();
-            r.revoke();
-            inFlight.remove(r.id(), r);
-            release(r);
-            r.trace().revoked();
-        }
-        retry.clear();
-        return n;
-    }
-
-    private void revoke(Collection<InFlight> requests) {
-        for (InFlight r : List.copyOf(requests)) {
-            r.revoke();
-            inFlight.remove(r.id(), r);
-            engine.abort(r.engineRequestId(), FinishReason.CANCELLED);
-        }
-        java.util.function.Predicate<Start> dropRevoked = s -> {
-            if (s.request().revoked()) {
-                release(s.request());   // never reached the engine
-                s.request().trace().revoked();
-                return true;
-            }
-            return false;
-        };
-        retry.removeIf(dropRevoked);
-        toStart.removeIf(dropRevoked);
+    private void abort(Collection<InFlight> revoked) {
+        revoked.forEach(r -> engine.abort(r.engineRequestId(), FinishReason.CANCELLED));
+        handOff.dropRevoked().forEach(r -> r.trace().revoked());
     }
 
     /**
@@ -511,7 +428,7 @@ public class PromptConsumer {
         }
         try {
             var committed = c.committed(Set.copyOf(journalUnread), Duration.ofSeconds(2));
-            journalUnread.forEach(tp -> tracker.assigned(tp, committed.get(tp)));
+            journalUnread.forEach(tp -> ledger.assigned(tp, committed.get(tp)));
             c.resume(journalUnread.stream().filter(tp -> !paused.containsKey(tp)).toList());
             LOG.infof("read the attempt journal of %s; resumed", journalUnread);
             journalUnread.clear();
@@ -523,8 +440,7 @@ public class PromptConsumer {
 
     private void forget(Collection<TopicPartition> partitions) {
         journalUnread.removeAll(partitions);
-        revoke(inFlight.values().stream().filter(r -> partitions.contains(r.partition())).toList());
-        partitions.forEach(tracker::remove);
+        abort(ledger.forget(partitions));
         paused.keySet().removeAll(partitions);
     }
 
@@ -548,15 +464,14 @@ public class PromptConsumer {
                 return;
             }
             for (TopicPartition tp : partitions) {
-                tracker.assigned(tp, committed.get(tp));
+                ledger.assigned(tp, committed.get(tp));
             }
             LOG.infof("assigned %s", partitions);
         }
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            takeAnswers();
-            commits.commitSync(consumer, partitions);
+            delivery.commitNow(consumer, partitions);
             forget(partitions);
             LOG.infof("revoked %s", partitions);
         }

@@ -49,7 +49,6 @@ public class ResultPublisher {
     private final ObjectWriter json = WireJson.writer();
     private final int maxValueBytes;
     private final AtomicLong failedTerminalSends = new AtomicLong();
-    private final PublicationLease lease;
     private final ErrorEventMetrics errorMetrics;
     private final AutoCloseable clientMetricsBinding;
 
@@ -61,14 +60,8 @@ public class ResultPublisher {
         this.topics = config.topics();
         this.mapper = mapper;
         this.maxValueBytes = settings.maxRecordBytes() - RECORD_OVERHEAD;
-        this.lease = PublicationLease.forConsumer(settings.consumer("lease", 1));
         var outputTopics = List.of(topics.tokens(), topics.completions(), topics.errors());
         Thread.ofVirtual().name("minitron-producer-warm-up").start(() -> warmUp(outputTopics));
-    }
-
-    /** Confirmed by the prompt consumer's accepted offset commits; completions wait for it ({@link PublicationLease}). */
-    public PublicationLease lease() {
-        return lease;
     }
 
     /**
@@ -104,19 +97,23 @@ public class ResultPublisher {
         }
     }
 
-    /** Terminal records the broker refused after all retries; non-zero means the worker must restart. */
-    public long failedTerminalSends() {
+    /** Completions that could not even be serialized; non-zero means the worker must restart. */
+    long failedCompletions() {
         return failedTerminalSends.get();
     }
 
-    /** The sink for one request's engine outputs; {@code onAnswered} runs once its completion is acknowledged. */
-    public RequestSink sinkFor(InFlight request, Consumer<InFlight> onAnswered) {
+    /**
+     * The sink for one request's engine outputs, the request's pipeline run one way: trace → map →
+     * publish. Token events go out at once on this producer (idempotent, never transactional: streaming
+     * never waits for a commit); the completion goes to {@code delivery}, which writes it and lets the
+     * ledger commit its offset.
+     */
+    public RequestSink sinkFor(InFlight request, AnswerDelivery delivery) {
         RequestTrace trace = request.trace();
         return output -> {
             if (request.revoked()) {
                 if (output instanceof RequestOutput.Finished) {
-                    trace.revoked();
-                    onAnswered.accept(request);   // forget it; the partition's owner answers it
+                    trace.revoked();   // the partition's owner answers it
                 }
                 return;
             }
@@ -125,9 +122,7 @@ public class ResultPublisher {
                     trace.token(delta);
                     var event = mapper.token(request, delta);   // also gathers logprobs for the completion
                     if (request.stream() && !request.streamCut()) {
-                        // the first token event that fails cuts the stream (InFlight.cutStream)
-                        send(topics.tokens(), key(request.id()), bytes(event), trace.headers(), null, null,
-                                request::cutStream);
+                        sendToken(key(request.id()), bytes(event), trace.headers(), request::cutStream);
                     }
                 }
                 case RequestOutput.Finished finished -> {
@@ -136,36 +131,34 @@ public class ResultPublisher {
                     try {
                         value = completionBytes(mapper.completion(request, finished));
                     } catch (RuntimeException e) {
-                        failed(topics.completions(), true, e);   // no answer: the prompt stays uncommitted
+                        failedTerminalSends.incrementAndGet();   // no answer: the prompt stays uncommitted
+                        LOG.errorf("cannot serialize a completion (%s): its prompt stays uncommitted and this worker"
+                                + " reports itself not live", e.toString());
                         trace.notPublished(e.getClass().getSimpleName());
                         return;
                     }
-                    lease.publish(() -> {
-                        if (request.revoked()) {   // lost while held: the partition's new owner answers it
-                            trace.revoked();
-                            onAnswered.accept(request);
-                            return;
-                        }
-                        send(topics.completions(), key(request.id()), value, trace.headers(), () -> {
-                            trace.published();
-                            onAnswered.accept(request);
-                        }, trace);
-                    });
+                    delivery.publish(new Answer(request, true, topics.completions(), key(request.id()), value,
+                            trace.headers(), trace, trace::published));
                 }
             }
         };
     }
 
     /**
-     * Publishes an error event keyed by the prompt's id, or — when no id could be read — by the
-     * rejected record's own key, so a client filtering on the key it sent still sees the answer.
+     * Publishes an error event for a rejected record, keyed by the prompt's id, or — when no id could
+     * be read — by the rejected record's own key, so a client filtering on the key it sent still sees
+     * the answer.
      */
-    public void error(ErrorEvent event, byte[] recordKey, List<Header> traceHeaders, Runnable onAcknowledged) {
+    public void error(ErrorEvent event, byte[] recordKey, List<Header> traceHeaders, InFlight rejected,
+                      AnswerDelivery delivery) {
         byte[] k = event.id() != null ? key(event.id()) : recordKey;
-        send(topics.errors(), k, bytes(event), traceHeaders, () -> {
-            errorMetrics.published(event.code());
-            onAcknowledged.run();
-        }, null);
+        delivery.publish(new Answer(rejected, false, topics.errors(), k, bytes(event), traceHeaders, RequestTrace.NONE,
+                () -> errorMetrics.published(event.code())));
+    }
+
+    /** The idempotent producer of token events, which at-least-once delivery uses for answers too. */
+    KafkaProducer<byte[], byte[]> producer() {
+        return producer;
     }
 
     private static byte[] key(String id) {
@@ -192,48 +185,21 @@ public class ResultPublisher {
         }
     }
 
-    /** {@code trace}: the request whose span ends with this terminal record, or null. */
-    private void send(String topic, byte[] key, byte[] value, List<Header> headers, Runnable onAcknowledged,
-                      RequestTrace trace) {
-        send(topic, key, value, headers, onAcknowledged, trace, null);
-    }
-
-    /** {@code onFailed}: runs first when the record is not written, or null. */
-    private void send(String topic, byte[] key, byte[] value, List<Header> headers, Runnable onAcknowledged,
-                      RequestTrace trace, Runnable onFailed) {
-        boolean terminal = onAcknowledged != null;
+    /** {@code onFailed}: runs when the token event is not written (the stream is cut there). */
+    private void sendToken(byte[] key, byte[] value, List<Header> headers, Runnable onFailed) {
         Consumer<Exception> notWritten = e -> {
-            if (onFailed != null) {
-                onFailed.run();
-            }
-            failed(topic, terminal, e);
-            if (trace != null) {
-                trace.notPublished(e.getClass().getSimpleName());
-            }
+            onFailed.run();
+            LOG.warnf("a token event was not written to %s (its request streams no more tokens; its completion "
+                    + "carries the whole text): %s", topics.tokens(), e.toString());
         };
         try {
-            producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, e) -> {
-                if (e == null) {
-                    if (terminal) {
-                        onAcknowledged.run();
-                    }
-                } else {
+            producer.send(new ProducerRecord<>(topics.tokens(), null, key, value, headers), (metadata, e) -> {
+                if (e != null) {
                     notWritten.accept(e);
                 }
             });
         } catch (RuntimeException e) {
             notWritten.accept(e);
-        }
-    }
-
-    private void failed(String topic, boolean terminal, Exception e) {
-        if (terminal) {
-            failedTerminalSends.incrementAndGet();
-            LOG.errorf("the broker did not take a terminal record for %s (%s): its prompt stays uncommitted and"
-                    + " this worker reports itself not live", topic, e.toString());
-        } else {
-            LOG.warnf("a token event was not written to %s (its request streams no more tokens; its completion "
-                    + "carries the whole text): %s", topic, e.toString());
         }
     }
 
