@@ -137,6 +137,7 @@ final class BenchFleet implements AutoCloseable {
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         var consumer = new KafkaConsumer<String, String>(p);
         List<TopicPartition> all = new ArrayList<>();
         for (String t : topics) {

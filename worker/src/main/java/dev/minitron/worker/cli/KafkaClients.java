@@ -57,6 +57,8 @@ final class KafkaClients {
         config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CONNECT_TIMEOUT.toMillis());
         config.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        // Answers are written in transactions (exactly-once delivery): see only committed ones.
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "minitron-cli-" + shortId());
         return new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
     }

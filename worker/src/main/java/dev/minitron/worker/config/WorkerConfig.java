@@ -185,7 +185,7 @@ public interface WorkerConfig {
         int commitMaxAnswers();
 
         /**
-         * exactly-once: the producer's {@code transactional.id}; default {@code minitron-<group>-<worker id>}.
+         * exactly-once: the producer's {@code transactional.id}; default {@code <group>-<worker id>}.
          * Keep it stable per worker slot (a pod name): a restarted worker then aborts its predecessor's
          * open transaction at once instead of after {@code transaction-timeout}. Never share it between
          * two live workers: they would fence each other.

@@ -111,7 +111,7 @@ public class PromptConsumer {
                     PublicationLease.forConsumer(settings.consumer("lease", 1)));
             case EXACTLY_ONCE -> {
                 String transactionalId = d.transactionalId()
-                        .orElse("minitron-" + config.consumer().groupId() + "-" + identity.id());
+                        .orElse(config.consumer().groupId() + "-" + identity.id());
                 var producerSettings = settings.transactionalProducer("minitron-worker-tx-" + identity.id(),
                         transactionalId, d.transactionTimeout());
                 yield new ExactlyOnceDelivery(() -> new KafkaProducer<>(producerSettings), transactionalId, ledger,

@@ -23,19 +23,22 @@ import java.util.Set;
  * @param deathRate        and the engine dies (a lost device) with this probability per step
  * @param sampleEvery      how often each worker's memory, KV and lag are sampled
  * @param report           a file the report is appended to (besides target/chaos/), if set
+ * @param guarantee        the workers' {@code minitron.delivery.guarantee}; exactly-once is judged by a
+ *                         read_committed checker that allows no second visible answer at all
  */
 public record ChaosOptions(Duration duration, int workers, long seed, double rate, Set<Fault> faults,
         Duration faultEvery, long kvCacheBytes, double stepFailureRate, double deathRate, Duration sampleEvery,
-        Optional<Path> report) {
+        Optional<Path> report, String guarantee) {
 
-    public static ChaosOptions fromSystemProperties() {
+    /** The options of the system properties, for the guarantee named there or else {@code fallbackGuarantee}. */
+    public static ChaosOptions fromSystemProperties(String fallbackGuarantee) {
         String faults = property("faults", "kill,term,stop,broker,stall,cut,partition");
         Set<Fault> set = EnumSet.noneOf(Fault.class);
         if (!faults.isBlank() && !faults.equals("none")) {
             Arrays.stream(faults.split(",")).map(String::trim).map(Fault::parse).forEach(set::add);
         }
         return new ChaosOptions(
-                Duration.parse("PT" + property("duration", "90s").toUpperCase(Locale.ROOT)),
+                Duration.parse("PT" + property("duration", "60s").toUpperCase(Locale.ROOT)),
                 Integer.parseInt(property("workers", "3")),
                 Long.parseLong(property("seed", Long.toString(System.currentTimeMillis() % 100_000))),
                 Double.parseDouble(property("rate", "4")),
@@ -45,7 +48,12 @@ public record ChaosOptions(Duration duration, int workers, long seed, double rat
                 Double.parseDouble(property("step-failure-rate", "0.0005")),
                 Double.parseDouble(property("death-rate", "0.00002")),
                 Duration.parse("PT" + property("sample-every", "10s").toUpperCase(Locale.ROOT)),
-                Optional.ofNullable(System.getProperty("minitron.chaos.report")).filter(s -> !s.isBlank()).map(Path::of));
+                Optional.ofNullable(System.getProperty("minitron.chaos.report")).filter(s -> !s.isBlank()).map(Path::of),
+                property("guarantee", fallbackGuarantee));
+    }
+
+    public boolean exactlyOnce() {
+        return guarantee.equals("exactly-once");
     }
 
     private static String property(String name, String fallback) {
@@ -53,9 +61,9 @@ public record ChaosOptions(Duration duration, int workers, long seed, double rat
     }
 
     public String describe() {
-        return ("duration %s, %d workers, seed %d, %.1f prompts/s, faults %s every ~%ss, KV %d KiB per worker, "
+        return ("%s, duration %s, %d workers, seed %d, %.1f prompts/s, faults %s every ~%ss, KV %d KiB per worker, "
                 + "engine step failures %.4f%%, engine deaths %.4f%% of steps")
-                .formatted(duration.toString().substring(2).toLowerCase(Locale.ROOT), workers, seed, rate,
+                .formatted(guarantee, duration.toString().substring(2).toLowerCase(Locale.ROOT), workers, seed, rate,
                         faults.isEmpty() ? "none" : faults.stream().map(Fault::label).toList(), faultEvery.toSeconds(),
                         kvCacheBytes / 1024, stepFailureRate * 100, deathRate * 100);
     }

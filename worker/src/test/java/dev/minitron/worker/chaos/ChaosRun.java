@@ -112,7 +112,8 @@ public final class ChaosRun {
             event("fleet ready: " + slots.size() + " workers");
 
             ChaosResult.Builder result = new ChaosResult.Builder(options);
-            try (AnswerChecker checker = topics.checker(broker.bootstrapServers()).expectRedelivery(true);
+            try (AnswerChecker checker = (options.exactlyOnce() ? topics.committedChecker(broker.bootstrapServers())
+                    : topics.checker(broker.bootstrapServers())).expectRedelivery(true).expectExactlyOnce(options.exactlyOnce());
                  PromptLoad load = new PromptLoad(broker.bootstrapServers(), topics.prompts(), catalog, options.rate(),
                          options.seed())) {
                 var injector = new FaultInjector(slots, broker, List.copyOf(options.faults()), options.faultEvery(),
@@ -172,6 +173,7 @@ public final class ChaosRun {
         s.put("kafka.heartbeat.interval.ms", "1000");
         s.put("minitron.engine.kv-cache-bytes", Long.toString(options.kvCacheBytes()));
         s.put("minitron.worker.shutdown-grace", "5s");
+        s.put("minitron.delivery.guarantee", options.guarantee());
         s.put("minitron.tracing.zipkin-endpoint", zipkin);
         if (options.stepFailureRate() > 0 || options.deathRate() > 0) {
             s.put("minitron.engine.fault-injection.step-failure-rate", Double.toString(options.stepFailureRate()));

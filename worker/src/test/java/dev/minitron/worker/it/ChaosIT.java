@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -19,11 +21,15 @@ import org.junit.jupiter.api.Timeout;
  */
 class ChaosIT {
 
-    @Test
+    /** Both guarantees in turn; {@code -Dminitron.chaos.guarantee=…} ({@code ./minitron chaos --guarantee}) runs one. */
+    @ParameterizedTest
+    @ValueSource(strings = {"exactly-once", "at-least-once"})
     @Timeout(value = 2, unit = java.util.concurrent.TimeUnit.HOURS)
-    void promptsSurviveRandomFaults() throws Exception {
-        ChaosOptions options = ChaosOptions.fromSystemProperties();
-        Path dir = Path.of("target", "chaos", "seed-" + options.seed());
+    void promptsSurviveRandomFaults(String guarantee) throws Exception {
+        String only = System.getProperty("minitron.chaos.guarantee", "");
+        Assumptions.assumeTrue(only.isBlank() || only.equals(guarantee), "this run is for " + only + " only");
+        ChaosOptions options = ChaosOptions.fromSystemProperties(guarantee);
+        Path dir = Path.of("target", "chaos", guarantee + "-seed-" + options.seed());
         dev.minitron.worker.chaos.ChaosResult result;
         try {
             result = new ChaosRun(options, dir).run();

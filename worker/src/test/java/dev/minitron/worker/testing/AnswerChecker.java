@@ -71,6 +71,7 @@ public final class AnswerChecker implements AutoCloseable {
     private final Map<Source, List<Event>> errorsBySource = new HashMap<>();
     private final List<String> malformedOutputs = new ArrayList<>();
     private boolean expectRedelivery;
+    private boolean exactlyOnce;
     private final List<String> cutStreams = new ArrayList<>();
 
     public AnswerChecker(String bootstrap) {
@@ -78,6 +79,15 @@ public final class AnswerChecker implements AutoCloseable {
     }
 
     public AnswerChecker(String bootstrap, String prompts, String tokens, String completions, String errors) {
+        this(bootstrap, prompts, tokens, completions, errors, false);
+    }
+
+    /**
+     * @param readCommitted read as a {@code read_committed} client does: only committed transactions'
+     *                      records (and every non-transactional one), up to the last stable offset
+     */
+    public AnswerChecker(String bootstrap, String prompts, String tokens, String completions, String errors,
+                         boolean readCommitted) {
         this.bootstrap = bootstrap;
         this.promptsTopic = prompts;
         Properties p = new Properties();
@@ -87,6 +97,7 @@ public final class AnswerChecker implements AutoCloseable {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
         consumer = new KafkaConsumer<>(p);
         for (String topic : List.of(prompts, tokens, completions, errors)) {
             partitionsOf(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
@@ -130,6 +141,21 @@ public final class AnswerChecker implements AutoCloseable {
     public AnswerChecker expectRedelivery(boolean value) {
         this.expectRedelivery = value;
         return this;
+    }
+
+    /**
+     * Exactly-once delivery (read with {@code read_committed}): even where workers died, every prompt
+     * record has exactly one visible terminal answer — one completion per id, one error event per
+     * rejected record — so there is no late write either. Token streams may still show several attempts.
+     */
+    public AnswerChecker expectExactlyOnce(boolean value) {
+        this.exactlyOnce = value;
+        return this;
+    }
+
+    /** Ids with more than one visible completion. */
+    public List<String> duplicateCompletions() {
+        return completionsById.entrySet().stream().filter(e -> e.getValue().size() > 1).map(Map.Entry::getKey).toList();
     }
 
     /** Reads every topic up to its end as of now. */
@@ -299,7 +325,7 @@ public final class AnswerChecker implements AutoCloseable {
                 continue;
             }
             if (!errors.isEmpty()) {
-                if (errors.size() > 1 && (!expectRedelivery || errors.stream().map(e -> e.value().path("code").asText())
+                if (errors.size() > 1 && (exactlyOnce || !expectRedelivery || errors.stream().map(e -> e.value().path("code").asText())
                         .distinct().count() > 1)) {
                     breaches.add(describe(p) + ": " + errors.size() + " error events " + codes(errors));
                 }
@@ -316,6 +342,9 @@ public final class AnswerChecker implements AutoCloseable {
             }
             if (!expectRedelivery && list.size() > 1) {
                 breaches.add(id + ": " + list.size() + " completions without any redelivery");
+            } else if (exactlyOnce && list.size() > 1) {
+                breaches.add(id + ": " + list.size() + " visible completions (attempts "
+                        + list.stream().map(c -> c.value().path("attempt").asText()).toList() + ") under exactly-once delivery");
             }
             breaches.addAll(sentAfterSuccessor(id, list));
             Prompt prompt = prompts.values().stream().filter(p -> id.equals(p.id())).reduce((x, y) -> y).orElse(null);

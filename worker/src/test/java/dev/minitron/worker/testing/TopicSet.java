@@ -45,4 +45,9 @@ public record TopicSet(String prompts, String tokens, String completions, String
     public AnswerChecker checker(String bootstrap) {
         return new AnswerChecker(bootstrap, prompts, tokens, completions, errors);
     }
+
+    /** A checker that reads as a {@code read_committed} client does. */
+    public AnswerChecker committedChecker(String bootstrap) {
+        return new AnswerChecker(bootstrap, prompts, tokens, completions, errors, true);
+    }
 }

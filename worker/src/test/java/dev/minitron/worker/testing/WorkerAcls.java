@@ -9,6 +9,7 @@ import static org.apache.kafka.common.resource.PatternType.LITERAL;
 import static org.apache.kafka.common.resource.PatternType.PREFIXED;
 import static org.apache.kafka.common.resource.ResourceType.GROUP;
 import static org.apache.kafka.common.resource.ResourceType.TOPIC;
+import static org.apache.kafka.common.resource.ResourceType.TRANSACTIONAL_ID;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,9 @@ public final class WorkerAcls {
     /**
      * A worker without the status views: reads prompts (in its consumer group) and cancels (no group),
      * writes tokens, completions and errors, and reads the completions topic's configuration (the
-     * startup check that it is compacted). Its idempotent producer needs nothing more on brokers since 2.8 (KIP-679).
+     * startup check that it is compacted). Its idempotent producer needs nothing more on brokers since 2.8 (KIP-679);
+     * its transactional producer (exactly-once, the default) writes with transactional ids prefixed
+     * {@code <group>-} (one per worker).
      */
     public static List<AclBinding> worker(String principal, TopicSet t) {
         List<AclBinding> acls = new ArrayList<>();
@@ -44,6 +47,7 @@ public final class WorkerAcls {
             acls.add(allow(principal, TOPIC, output, LITERAL, WRITE));
         }
         acls.add(allow(principal, TOPIC, t.completions(), LITERAL, DESCRIBE_CONFIGS));
+        acls.add(allow(principal, TRANSACTIONAL_ID, t.group() + "-", PREFIXED, WRITE));
         return acls;
     }
 
