@@ -32,7 +32,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * worker's CPU per prompt outside its engine threads, from /proc. The direct run uses the worker's
  * engine settings (max-num-seqs 64, 512 batched tokens, at most max-in-flight 128 outstanding).
  *
- * <pre>./minitron bench-delivery kafka-vs-direct [--prompts 10000] [--max-tokens 16] [--latency-prompts 200] [--out FILE]</pre>
+ * Through Kafka it runs once per delivery guarantee ({@code --guarantees}, both by default), each with
+ * a fresh worker, and adds send → completion latency (exactly-once: the completion is visible to the
+ * read_committed client only once its transaction commits).
+ *
+ * <pre>./minitron bench-delivery kafka-vs-direct [--prompts 10000] [--max-tokens 16] [--latency-prompts 200]
+ *     [--guarantees exactly-once,at-least-once] [--out FILE]</pre>
  */
 final class KafkaVsDirectBenchmark {
 
@@ -62,7 +67,7 @@ final class KafkaVsDirectBenchmark {
             int threads = Integer.parseInt(opts.getOrDefault("engine-threads",
                     Integer.toString(Runtime.getRuntime().availableProcessors())));
             double directSeconds;
-            List<Double> directTtft;
+            Latencies directSingle;
             double directCpu;
             try (CpuBackend backend = CpuBackend.load(fleet.model, threads);
                  LlmEngine engine = new LlmEngine(backend, Tokenizers.load(fleet.model),
@@ -73,29 +78,89 @@ final class KafkaVsDirectBenchmark {
                 direct(engine, workload, maxTokens);
                 directSeconds = (System.nanoTime() - t0) / 1e9;
                 directCpu = (processCpuNanos() - cpu0) / 1e9;
-                directTtft = directSingles(engine, single, maxTokens);
+                directSingle = directSingles(engine, single, maxTokens);
             }
             System.out.printf("direct: %d prompts in %.2f s%n", prompts, directSeconds);
 
-            // 2. Through Kafka: one worker process with default settings.
-            var worker = fleet.startWorker("bench-worker", Map.of("minitron.engine.threads", Integer.toString(threads)),
-                    List.of("-Xmx512m"));
-            double kafkaSeconds;
-            Map<String, Double> cpuByThread;
-            List<Double> kafkaTtft;
-            try (var producer = fleet.producer();
-                 var completions = fleet.tailing(Topics.COMPLETIONS);
-                 var streams = fleet.tailing(Topics.TOKENS, Topics.COMPLETIONS)) {
-                throughKafka(producer, completions, "warm", warm, maxTokens, stream);
-                var before = ThreadCpu.snapshot(worker.pid());
-                long t0 = System.nanoTime();
-                throughKafka(producer, completions, "run", workload, maxTokens, stream);
-                kafkaSeconds = (System.nanoTime() - t0) / 1e9;
-                cpuByThread = ThreadCpu.between(before, ThreadCpu.snapshot(worker.pid()));
-                System.out.printf("kafka: %d prompts in %.2f s%n", prompts, kafkaSeconds);
-                kafkaTtft = kafkaSingles(producer, streams, single, maxTokens);
+            // 2. Through Kafka: one worker process with default settings, once per delivery guarantee.
+            List<String> guarantees = List.of(opts.getOrDefault("guarantees", "exactly-once,at-least-once").split(","));
+            List<KafkaRun> runs = new ArrayList<>();
+            for (String guarantee : guarantees) {
+                runs.add(throughKafka(fleet, guarantee.trim(), threads, warm, workload, single, maxTokens, stream));
             }
+            double directRate = prompts / directSeconds;
+            StringBuilder out = new StringBuilder();
+            out.append("### Kafka vs. direct — %d prompts of 16–64 tokens, max_tokens %d (greedy, ignore_eos, stream %s), %d engine threads, %d warm-up prompts%n%n"
+                    .formatted(prompts, maxTokens, stream, threads, warm.size()));
+            out.append("| measure | direct (engine API, in-process) |");
+            runs.forEach(r -> out.append(" through Kafka, %s |".formatted(r.guarantee())));
+            out.append("\n|---|---|").append("---|".repeat(runs.size())).append('\n');
+            row(out, "wall time, first submit/send to last answer", "%.2f s".formatted(directSeconds), runs,
+                    r -> "%.2f s".formatted(r.seconds()));
+            row(out, "prompts/s", "%.1f".formatted(directRate), runs, r -> "%.1f".formatted(prompts / r.seconds()));
+            row(out, "generated tokens/s", "%.0f".formatted(directRate * maxTokens), runs,
+                    r -> "%.0f".formatted(prompts / r.seconds() * maxTokens));
+            row(out, "**Kafka / direct throughput**", "", runs,
+                    r -> "**%.1f %%**".formatted(100 * prompts / r.seconds() / directRate));
+            row(out, "TTFT p50 / p99, one request at a time (%d requests)".formatted(single.size()),
+                    "%.2f / %.2f ms".formatted(pct(directSingle.ttft(), 50), pct(directSingle.ttft(), 99)), runs,
+                    r -> "%.2f / %.2f ms".formatted(pct(r.single().ttft(), 50), pct(r.single().ttft(), 99)));
+            row(out, "**TTFT added by Kafka p50 / p99**", "", runs, r -> "**%.2f / %.2f ms**".formatted(
+                    pct(r.single().ttft(), 50) - pct(directSingle.ttft(), 50),
+                    pct(r.single().ttft(), 99) - pct(directSingle.ttft(), 99)));
+            row(out, "completion p50 / p99, one request at a time (send → completion read)",
+                    "%.2f / %.2f ms".formatted(pct(directSingle.completion(), 50), pct(directSingle.completion(), 99)), runs,
+                    r -> "%.2f / %.2f ms".formatted(pct(r.single().completion(), 50), pct(r.single().completion(), 99)));
+            row(out, "**completion latency added by Kafka p50 / p99**", "", runs, r -> "**%.2f / %.2f ms**".formatted(
+                    pct(r.single().completion(), 50) - pct(directSingle.completion(), 50),
+                    pct(r.single().completion(), 99) - pct(directSingle.completion(), 99)));
+            row(out, "process CPU during the run", "%.2f s (bench JVM, engine only)".formatted(directCpu), runs,
+                    r -> "%.2f s (worker, all threads)".formatted(r.totalCpu()));
+            row(out, "worker CPU in engine threads (`minitron-engine`, backend pool)", "", runs,
+                    r -> "%.2f s".formatted(r.engineCpu()));
+            row(out, "**worker CPU outside the engine, per prompt**", "", runs, r -> "**%.1f µs** (%.2f s total)"
+                    .formatted(1e6 * (r.totalCpu() - r.engineCpu()) / prompts, r.totalCpu() - r.engineCpu()));
+            row(out, "of which Kafka client threads (poll, producers' network, cancels) per prompt", "", runs,
+                    r -> "%.1f µs".formatted(1e6 * r.kafkaClientCpu() / prompts));
+            out.append('\n');
+            runs.forEach(r -> out.append("Worker threads' CPU during the %s run (from /proc, ≥ 0.05 s): %s.%n%n"
+                    .formatted(r.guarantee(), r.breakdown())));
+            return out.toString();
+        }
+    }
 
+    /** Send → first token event, and send → completion, one request at a time (ms). */
+    record Latencies(List<Double> ttft, List<Double> completion) {
+    }
+
+    private record KafkaRun(String guarantee, double seconds, Latencies single, double totalCpu, double engineCpu,
+                            double kafkaClientCpu, String breakdown) {
+    }
+
+    private static void row(StringBuilder out, String measure, String direct, List<KafkaRun> runs,
+                            java.util.function.Function<KafkaRun, String> cell) {
+        out.append("| ").append(measure).append(" | ").append(direct).append(" |");
+        runs.forEach(r -> out.append(' ').append(cell.apply(r)).append(" |"));
+        out.append('\n');
+    }
+
+    private static KafkaRun throughKafka(BenchFleet fleet, String guarantee, int threads, List<int[]> warm,
+                                         List<int[]> workload, List<int[]> single, int maxTokens, boolean stream)
+            throws Exception {
+        var worker = fleet.startWorker("bench-worker-" + guarantee, Map.of("minitron.engine.threads",
+                Integer.toString(threads), "minitron.delivery.guarantee", guarantee), List.of("-Xmx512m"));
+        try (worker;
+             var producer = fleet.producer();
+             var completions = fleet.tailing(Topics.COMPLETIONS);
+             var streams = fleet.tailing(Topics.TOKENS, Topics.COMPLETIONS)) {
+            throughKafka(producer, completions, "warm", warm, maxTokens, stream);
+            var before = ThreadCpu.snapshot(worker.pid());
+            long t0 = System.nanoTime();
+            throughKafka(producer, completions, "run", workload, maxTokens, stream);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Double> cpuByThread = ThreadCpu.between(before, ThreadCpu.snapshot(worker.pid()));
+            System.out.printf("kafka (%s): %d prompts in %.2f s%n", guarantee, workload.size(), seconds);
+            Latencies latencies = kafkaSingles(producer, streams, single, maxTokens);
             double engineCpu = cpuByThread.entrySet().stream().filter(e -> ThreadCpu.isEngine(e.getKey()))
                     .mapToDouble(Map.Entry::getValue).sum();
             double totalCpu = cpuByThread.values().stream().mapToDouble(Double::doubleValue).sum();
@@ -105,31 +170,7 @@ final class KafkaVsDirectBenchmark {
                     .mapToDouble(Map.Entry::getValue).sum();
             String breakdown = new TreeMap<>(cpuByThread).entrySet().stream().filter(e -> e.getValue() >= 0.05)
                     .map(e -> "`%s` %.2f s".formatted(e.getKey(), e.getValue())).collect(Collectors.joining(", "));
-            double directRate = prompts / directSeconds;
-            double kafkaRate = prompts / kafkaSeconds;
-            return """
-                    ### Kafka vs. direct — %d prompts of 16–64 tokens, max_tokens %d (greedy, ignore_eos, stream %s), %d engine threads, %d warm-up prompts
-
-                    | measure | direct (engine API, in-process) | through Kafka (one worker process) |
-                    |---|---|---|
-                    | wall time, first submit/send to last answer | %.2f s | %.2f s |
-                    | prompts/s | %.1f | %.1f |
-                    | generated tokens/s | %.0f | %.0f |
-                    | **Kafka / direct throughput** | | **%.1f %%** |
-                    | TTFT p50 / p99, one request at a time (%d requests) | %.2f / %.2f ms | %.2f / %.2f ms |
-                    | **TTFT added by Kafka p50 / p99** | | **%.2f / %.2f ms** |
-                    | process CPU during the run | %.2f s (bench JVM, engine only) | %.2f s (worker, all threads) |
-                    | worker CPU in engine threads (`minitron-engine`, backend pool) | | %.2f s |
-                    | **worker CPU outside the engine, per prompt** | | **%.1f µs** (%.2f s total) |
-                    | of which Kafka client threads (poll, producer network, cancels) per prompt | | %.1f µs |
-
-                    Worker threads' CPU during the Kafka run (from /proc, ≥ 0.05 s): %s.
-                    """.formatted(prompts, maxTokens, stream, threads, warm.size(), directSeconds, kafkaSeconds, directRate, kafkaRate,
-                    directRate * maxTokens, kafkaRate * maxTokens, 100 * kafkaRate / directRate, single.size(),
-                    pct(directTtft, 50), pct(directTtft, 99), pct(kafkaTtft, 50), pct(kafkaTtft, 99),
-                    pct(kafkaTtft, 50) - pct(directTtft, 50), pct(kafkaTtft, 99) - pct(directTtft, 99),
-                    directCpu, totalCpu, engineCpu, 1e6 * (totalCpu - engineCpu) / prompts, totalCpu - engineCpu,
-                    1e6 * kafkaClientCpu / prompts, breakdown);
+            return new KafkaRun(guarantee, seconds, latencies, totalCpu, engineCpu, kafkaClientCpu, breakdown);
         }
     }
 
@@ -150,10 +191,11 @@ final class KafkaVsDirectBenchmark {
         done.await();
     }
 
-    /** Milliseconds from submit to the first token, one request at a time. */
-    private static List<Double> directSingles(LlmEngine engine, List<int[]> workload, int maxTokens) throws Exception {
+    /** Milliseconds from submit to the first token and to the end, one request at a time. */
+    private static Latencies directSingles(LlmEngine engine, List<int[]> workload, int maxTokens) throws Exception {
         var params = SamplingParams.builder().maxTokens(maxTokens).temperature(0).ignoreEos(true).build();
         List<Double> ttft = new ArrayList<>();
+        List<Double> completion = new ArrayList<>();
         for (int i = 0; i < workload.size(); i++) {
             CountDownLatch first = new CountDownLatch(1);
             CountDownLatch done = new CountDownLatch(1);
@@ -170,8 +212,9 @@ final class KafkaVsDirectBenchmark {
             first.await(60, TimeUnit.SECONDS);
             done.await(60, TimeUnit.SECONDS);
             ttft.add((at[0] - t0) / 1e6);
+            completion.add((System.nanoTime() - t0) / 1e6);
         }
-        return ttft;
+        return new Latencies(ttft, completion);
     }
 
     private static void throughKafka(org.apache.kafka.clients.producer.KafkaProducer<String, String> producer,
@@ -197,11 +240,12 @@ final class KafkaVsDirectBenchmark {
         }
     }
 
-    /** Milliseconds from send to the first token event received, one request at a time. */
-    private static List<Double> kafkaSingles(org.apache.kafka.clients.producer.KafkaProducer<String, String> producer,
-                                            org.apache.kafka.clients.consumer.KafkaConsumer<String, String> streams,
-                                            List<int[]> workload, int maxTokens) throws Exception {
+    /** Milliseconds from send to the first token event and to the completion received, one request at a time. */
+    private static Latencies kafkaSingles(org.apache.kafka.clients.producer.KafkaProducer<String, String> producer,
+                                          org.apache.kafka.clients.consumer.KafkaConsumer<String, String> streams,
+                                          List<int[]> workload, int maxTokens) throws Exception {
         List<Double> ttft = new ArrayList<>();
+        List<Double> completion = new ArrayList<>();
         for (int i = 0; i < workload.size(); i++) {
             String id = "single-" + System.nanoTime() + "-" + i;
             long t0 = System.nanoTime();
@@ -217,12 +261,13 @@ final class KafkaVsDirectBenchmark {
                         first = (System.nanoTime() - t0) / 1e6;
                     } else if (r.topic().equals(Topics.COMPLETIONS)) {
                         done = true;
+                        completion.add((System.nanoTime() - t0) / 1e6);
                     }
                 }
             }
             ttft.add(first);
         }
-        return ttft;
+        return new Latencies(ttft, completion);
     }
 
     private static String json(String id, int[] tokens, int maxTokens, boolean stream) {

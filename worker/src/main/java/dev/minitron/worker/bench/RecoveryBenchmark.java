@@ -21,23 +21,33 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * completion there. Dominated by the group's session timeout ({@code --session-timeout-ms}), after
  * which the cooperative rebalance hands the orphaned partitions over.
  *
- * <pre>./minitron bench-delivery recovery [--trials 3] [--session-timeout-ms 6000] [--rate 20] [--out FILE]</pre>
+ * <pre>./minitron bench-delivery recovery [--trials 3] [--session-timeout-ms 6000] [--rate 20]
+ *     [--guarantee exactly-once|at-least-once] [--restart-victim true] [--out FILE]</pre>
  */
 final class RecoveryBenchmark {
 
     private RecoveryBenchmark() {
     }
 
-    record Trial(Set<Integer> orphaned, long firstTokenMs, long firstCompletionMs) {
+    /**
+     * @param firstTokenMs      kill → the survivor's first token event on an orphaned partition (record timestamp)
+     * @param firstCompletionMs kill → the first completion of an orphaned partition seen by a read_committed reader
+     * @param stallMs           kill → the moment every completions partition has shown a read_committed reader
+     *                          a completion produced after the kill: how long a dead worker's open transaction
+     *                          held readers back (exactly-once), or just the load's gaps
+     */
+    record Trial(Set<Integer> orphaned, long firstTokenMs, long firstCompletionMs, long stallMs) {
     }
 
     static String run(Map<String, String> opts) throws Exception {
         int trials = Integer.parseInt(opts.getOrDefault("trials", "3"));
         String sessionTimeout = opts.getOrDefault("session-timeout-ms", "6000");
         int rate = Integer.parseInt(opts.getOrDefault("rate", "20"));
+        String guarantee = opts.getOrDefault("guarantee", "exactly-once");
+        boolean restart = Boolean.parseBoolean(opts.getOrDefault("restart-victim", "false"));
         int partitions = 4;
         Map<String, String> settings = Map.of("kafka.session.timeout.ms", sessionTimeout,
-                "kafka.heartbeat.interval.ms", "1000");
+                "kafka.heartbeat.interval.ms", "1000", "minitron.delivery.guarantee", guarantee);
         List<Trial> results = new ArrayList<>();
         try (BenchFleet fleet = BenchFleet.start(partitions)) {
             fleet.startWorker("survivor", settings, List.of("-Xmx512m"));
@@ -83,25 +93,47 @@ final class RecoveryBenchmark {
                     }
                     long killedAt = System.currentTimeMillis();
                     victim.killHard();
+                    if (restart) {   // same name, so the same transactional.id: it aborts its predecessor's transaction
+                        Thread.ofVirtual().start(() -> {
+                            try {
+                                fleet.startWorker(victim.name(), settings, List.of("-Xmx512m"));
+                            } catch (Exception e) {
+                                System.err.println("restart failed: " + e);
+                            }
+                        });
+                    }
                     long firstToken = -1;
                     long firstCompletion = -1;
+                    Set<Integer> unstalled = new HashSet<>();
+                    long stall = -1;
                     long deadline = System.nanoTime() + 120_000_000_000L;
-                    while ((firstToken < 0 || firstCompletion < 0) && System.nanoTime() < deadline) {
+                    while ((firstToken < 0 || firstCompletion < 0 || stall < 0) && System.nanoTime() < deadline) {
                         for (ConsumerRecord<String, String> r : streams.poll(Duration.ofMillis(20))) {
                             Integer p = partitionOf.get(r.key());
-                            if (p == null || !orphaned.contains(p) || r.timestamp() <= killedAt) {
+                            if (p == null || r.timestamp() <= killedAt) {
+                                continue;
+                            }
+                            long seen = System.currentTimeMillis() - killedAt;
+                            if (r.topic().equals(Topics.COMPLETIONS)) {
+                                unstalled.add(r.partition());
+                                if (stall < 0 && unstalled.size() == partitions) {
+                                    stall = seen;
+                                }
+                            }
+                            if (!orphaned.contains(p)) {
                                 continue;
                             }
                             if (r.topic().equals(Topics.TOKENS) && firstToken < 0) {
                                 firstToken = r.timestamp() - killedAt;
                             } else if (r.topic().equals(Topics.COMPLETIONS) && firstCompletion < 0) {
-                                firstCompletion = r.timestamp() - killedAt;
+                                firstCompletion = seen;
                             }
                         }
                     }
-                    System.out.printf("trial %d: orphaned %s, first token after %d ms, first completion after %d ms%n",
-                            t, orphaned, firstToken, firstCompletion);
-                    results.add(new Trial(orphaned, firstToken, firstCompletion));
+                    System.out.printf("trial %d: orphaned %s, first token after %d ms, first completion visible after %d ms,"
+                            + " every completions partition moving again after %d ms%n", t, orphaned, firstToken,
+                            firstCompletion, stall);
+                    results.add(new Trial(orphaned, firstToken, firstCompletion, stall));
                 }
             } finally {
                 stop.set(true);
@@ -111,17 +143,26 @@ final class RecoveryBenchmark {
         StringBuilder rows = new StringBuilder();
         for (int t = 0; t < results.size(); t++) {
             Trial r = results.get(t);
-            rows.append("| %d | %s | %d | %d |%n".formatted(t + 1, r.orphaned(), r.firstTokenMs(), r.firstCompletionMs()));
+            rows.append("| %d | %s | %d | %d | %d |%n".formatted(t + 1, r.orphaned(), r.firstTokenMs(), r.firstCompletionMs(),
+                    r.stallMs()));
         }
+        List<Double> completion = results.stream().map(r -> (double) r.firstCompletionMs()).toList();
+        List<Double> stall = results.stream().map(r -> (double) r.stallMs()).toList();
         return """
-                ### Recovery after kill -9 — two workers, session.timeout.ms %s, heartbeat 1 s, %d prompts/s
+                ### Recovery after kill -9 — %s, two workers, session.timeout.ms %s, heartbeat 1 s, %d prompts/s%s
 
-                Time from the SIGKILL until the survivor's first token event (its record timestamp) and first
-                completion for a prompt of a partition the killed worker owned.
+                Time from the SIGKILL until the survivor's first token event for a prompt of a partition the killed
+                worker owned (its record timestamp), until a read_committed reader receives the first completion
+                of such a prompt, and until every completions partition has shown that reader a completion
+                produced after the kill (a dead worker's open transaction holds its partitions back until it is
+                aborted).
 
-                | trial | orphaned partitions | first token (ms) | first completion (ms) |
-                |---|---|---|---|
+                | trial | orphaned partitions | first token (ms) | first completion visible (ms) | all completions partitions moving (ms) |
+                |---|---|---|---|---|
                 %s
-                """.formatted(sessionTimeout, rate, rows);
+                First completion of an orphaned prompt visible: p50 %.0f ms, p99 %.0f ms; every partition moving: p50 %.0f ms, p99 %.0f ms (%d trials).
+                """.formatted(guarantee, sessionTimeout, rate, restart ? ", the killed worker restarted at once with its id" : "",
+                rows, KafkaVsDirectBenchmark.pct(completion, 50), KafkaVsDirectBenchmark.pct(completion, 99),
+                KafkaVsDirectBenchmark.pct(stall, 50), KafkaVsDirectBenchmark.pct(stall, 99), results.size());
     }
 }
