@@ -123,6 +123,19 @@ class WorkerDeploymentTest {
     }
 
     @Test
+    void workersAnswerExactlyOnceByDefaultUnderTheirPodNamesTransactionalIds() {
+        // The transactional id is <group>-<worker id>; the worker id is the pod name, so a restarted
+        // container aborts its predecessor's open transaction as it starts.
+        assertThat(pod.envValue("MINITRON_DELIVERY_GUARANTEE")).isEqualTo("exactly-once");
+        assertThat(pod.envValue("MINITRON_DELIVERY_TRANSACTION_TIMEOUT")).isEqualTo("10s");
+        assertThat(pod.env("MINITRON_WORKER_ID").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+        assertThat(WorkerPod.of(Chart.render("worker: {delivery: {guarantee: at-least-once}}"))
+                .envValue("MINITRON_DELIVERY_GUARANTEE")).isEqualTo("at-least-once");
+        assertThatThrownBy(() -> Chart.render("worker: {delivery: {guarantee: twice}}"))
+                .hasMessageContaining("guarantee");
+    }
+
+    @Test
     void statusViewsRunInTheWorkerAdvertisingThePodIpWithTheirOwnStateVolume() {
         assertThat(pod.envValue("MINITRON_STATUS_ENABLED")).isEqualTo("true");
         assertThat(pod.env("MINITRON_STATUS_ADVERTISED_HOST").getValueFrom().getFieldRef().getFieldPath())
