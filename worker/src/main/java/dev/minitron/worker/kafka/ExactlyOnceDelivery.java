@@ -185,7 +185,7 @@ final class ExactlyOnceDelivery implements AnswerDelivery {
             commitTransaction();
             transactions.incrementAndGet();
             ledger.committed(offsets);
-            batch.removeAll(sent);
+            batch.clear();   // publish() adds to incoming, never to batch: the batch is exactly what was sent
             sent.forEach(a -> a.onWritten().run());
             return true;
         } catch (ProducerFencedException e) {
