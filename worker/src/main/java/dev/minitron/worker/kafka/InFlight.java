@@ -1,9 +1,6 @@
 package dev.minitron.worker.kafka;
 
-import dev.minitron.schemas.TokenLogprob;
 import dev.minitron.worker.tracing.RequestTrace;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
@@ -31,7 +28,6 @@ public final class InFlight {
     private final Map<String, String> metadata;
     private final long recordTimeMillis;
     private final long submittedMillis = System.currentTimeMillis();
-    private final List<TokenLogprob> logprobs = new ArrayList<>();   // engine thread only
     private final int blocks;
     private final AtomicBoolean begun = new AtomicBoolean();
     private volatile boolean revoked;
@@ -83,11 +79,6 @@ public final class InFlight {
 
     public void trace(RequestTrace trace) {
         this.trace = trace;
-    }
-
-    /** Logprobs of every generated token, gathered for the completion (engine thread only). */
-    public List<TokenLogprob> logprobs() {
-        return logprobs;
     }
 
     /** KV blocks the prompt needs to start: reserved by admission until its first output. */

@@ -17,6 +17,8 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import dev.minitron.worker.tracing.RequestTrace;
 import java.time.Duration;
+import dev.minitron.schemas.TokenLogprob;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -110,6 +112,7 @@ public class ResultPublisher {
      */
     public RequestSink sinkFor(InFlight request, AnswerDelivery delivery) {
         RequestTrace trace = request.trace();
+        List<TokenLogprob> logprobs = new ArrayList<>();   // engine thread only: gathered for the completion
         return output -> {
             if (request.revoked()) {
                 if (output instanceof RequestOutput.Finished) {
@@ -120,7 +123,10 @@ public class ResultPublisher {
             switch (output) {
                 case RequestOutput.TokenDelta delta -> {
                     trace.token(delta);
-                    var event = mapper.token(request, delta);   // also gathers logprobs for the completion
+                    var event = mapper.token(request, delta);
+                    if (event.logprobs() != null) {
+                        logprobs.addAll(event.logprobs());
+                    }
                     if (request.stream() && !request.streamCut()) {
                         sendToken(key(request.id()), bytes(event), trace.headers(), request::cutStream);
                     }
@@ -129,7 +135,7 @@ public class ResultPublisher {
                     trace.finished(finished);
                     byte[] value;
                     try {
-                        value = completionBytes(mapper.completion(request, finished));
+                        value = completionBytes(mapper.completion(request, finished, logprobs));
                     } catch (RuntimeException e) {
                         failedTerminalSends.incrementAndGet();   // no answer: the prompt stays uncommitted
                         LOG.errorf("cannot serialize a completion (%s): its prompt stays uncommitted and this worker"

@@ -34,13 +34,13 @@ public class EventMapper {
         List<TokenLogprob> logprobs = null;
         if (delta.logprobs() != null) {
             logprobs = delta.logprobs().stream().map(this::logprob).toList();
-            request.logprobs().addAll(logprobs);
         }
         return new TokenEvent(request.id(), request.attempt(), delta.seq(), delta.text(),
                 TokenIds.of(delta.tokenIds()), logprobs);
     }
 
-    public CompletionEvent completion(InFlight request, RequestOutput.Finished f) {
+    /** @param logprobs every generated token's logprobs, as the token events carried them (empty: none requested) */
+    public CompletionEvent completion(InFlight request, RequestOutput.Finished f, List<TokenLogprob> logprobs) {
         long before = request.millisBeforeEngine();
         var usage = new CompletionEvent.Usage(f.promptTokens(), f.completionTokens(), f.cachedTokens());
         var timing = new CompletionEvent.Timing(before + f.queuedMillis(),
@@ -49,9 +49,8 @@ public class EventMapper {
         if (f.reason() == dev.minitron.engine.FinishReason.ERROR) {
             error = new CompletionEvent.ErrorInfo(errorCode(f.errorCode()), f.errorMessage());
         }
-        List<TokenLogprob> logprobs = request.logprobs().isEmpty() ? null : new ArrayList<>(request.logprobs());
         return new CompletionEvent(request.id(), request.attempt(), f.text(), finishReason(f.reason()), usage, timing,
-                model, worker, error, request.metadata(), logprobs);
+                model, worker, error, request.metadata(), logprobs.isEmpty() ? null : List.copyOf(logprobs));
     }
 
     /** The same completion without its per-token logprobs (they made the record too large). */
