@@ -37,7 +37,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * read_committed client only once its transaction commits).
  *
  * <pre>./minitron bench-delivery kafka-vs-direct [--prompts 10000] [--max-tokens 16] [--latency-prompts 200]
- *     [--guarantees exactly-once,at-least-once] [--out FILE]</pre>
+ *     [--guarantees exactly-once,at-least-once,exactly-once@100ms] [--out FILE]</pre>
  */
 final class KafkaVsDirectBenchmark {
 
@@ -147,8 +147,13 @@ final class KafkaVsDirectBenchmark {
     private static KafkaRun throughKafka(BenchFleet fleet, String guarantee, int threads, List<int[]> warm,
                                          List<int[]> workload, List<int[]> single, int maxTokens, boolean stream)
             throws Exception {
-        var worker = fleet.startWorker("bench-worker-" + guarantee, Map.of("minitron.engine.threads",
-                Integer.toString(threads), "minitron.delivery.guarantee", guarantee), List.of("-Xmx512m"));
+        // "exactly-once@5ms": a guarantee, and optionally the commit interval to run it with.
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("minitron.engine.threads", Integer.toString(threads),
+                "minitron.delivery.guarantee", guarantee.split("@")[0]));
+        if (guarantee.contains("@")) {
+            settings.put("minitron.delivery.commit-interval", guarantee.split("@")[1]);
+        }
+        var worker = fleet.startWorker("bench-worker-" + guarantee.replace('@', '-'), settings, List.of("-Xmx512m"));
         try (worker;
              var producer = fleet.producer();
              var completions = fleet.tailing(Topics.COMPLETIONS);
