@@ -57,6 +57,8 @@ final class BenchFleet implements AutoCloseable {
     final DevBroker broker;
     final int partitions;
     private final List<Worker> workers = new ArrayList<>();
+    /** How long {@link #startWorker} waits for readiness (a loaded machine starts JVMs slowly). */
+    Duration readyTimeout = Duration.ofSeconds(120);
 
     private BenchFleet(Path dir, Path model, DevBroker broker, int partitions) {
         this.dir = dir;
@@ -103,7 +105,7 @@ final class BenchFleet implements AutoCloseable {
             workers.add(w);
         }
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("worker " + name + " exited; see " + log);

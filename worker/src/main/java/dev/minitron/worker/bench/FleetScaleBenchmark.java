@@ -48,7 +48,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <pre>./minitron bench-delivery fleet-scale [--workers 1,2,4,8,16] [--guarantees exactly-once,at-least-once]
  *     [--partitions 32] [--step-time 40ms] [--token-time 0ms] [--max-num-seqs 16] [--max-tokens 16]
- *     [--warmup 20] [--seconds 30] [--heap 192m] [--out FILE]</pre>
+ *     [--warmup 20] [--seconds 30] [--heap 192m] [--jvm "FLAGS"] [--ready-timeout 360] [--out FILE]</pre>
  */
 final class FleetScaleBenchmark {
 
@@ -79,10 +79,14 @@ final class FleetScaleBenchmark {
         int warmup = Integer.parseInt(opts.getOrDefault("warmup", "20"));
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "30"));
         String heap = opts.getOrDefault("heap", "192m");
-        List<String> jvm = List.of("-Xmx" + heap, "-XX:+UseSerialGC", "-Xss512k", "-XX:ReservedCodeCacheSize=64m");
+        // Small JVMs, so that 16 fit beside the broker: C1 only (C2 compiling 16 Quarkus start-ups at once
+        // is most of their CPU), one GC thread, one "processor" for the pools' sizes.
+        List<String> jvm = List.of(opts.getOrDefault("jvm", "-Xmx" + heap + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+                + " -XX:ActiveProcessorCount=1 -Xss512k -XX:ReservedCodeCacheSize=64m").split(" "));
         String loadBefore = loadAverage();
 
         List<Row> rows = new ArrayList<>();
+        List<String> notReached = new ArrayList<>();
         try (BenchFleet fleet = BenchFleet.start(partitions);
              var completions = fleet.tailing(Topics.COMPLETIONS);
              var probe = probe(fleet.bootstrap());
@@ -93,6 +97,7 @@ final class FleetScaleBenchmark {
             AtomicLong produced = new AtomicLong();
             AtomicLong backlogTarget = new AtomicLong();
             AtomicBoolean stop = new AtomicBoolean();
+            fleet.readyTimeout = Duration.ofSeconds(Integer.parseInt(opts.getOrDefault("ready-timeout", "360")));
             Thread load = Thread.ofPlatform().name("fleet-load").start(() -> feed(fleet, maxTokens, produced, answered,
                     backlogTarget, stop));
             Reader reader = new Reader(completions, offsets, answered);
@@ -109,7 +114,13 @@ final class FleetScaleBenchmark {
                     List<BenchFleet.Worker> workers = new ArrayList<>();
                     for (int n : counts) {
                         backlogTarget.set(Math.max(2_000, 4L * 128 * n));
-                        startWorkers(fleet, guarantee, workers, n, settings, jvm);
+                        try {
+                            startWorkers(fleet, guarantee, workers, n, settings, jvm);
+                        } catch (IllegalStateException e) {
+                            notReached.add(guarantee + " N=" + n + ": " + e.getMessage());
+                            System.out.println(notReached.getLast());
+                            break;
+                        }
                         System.out.printf("%s: %d workers ready, warming up %d s%n", guarantee, n, warmup);
                         reader.pollFor(warmup * 1000L);
                         Row row = measure(fleet, reader, probe, completionParts, workers, guarantee, n, seconds);
@@ -126,7 +137,7 @@ final class FleetScaleBenchmark {
             }
         }
         return report(rows, partitions, stepTime, tokenTime, maxNumSeqs, maxTokens, warmup, seconds, jvm, loadBefore,
-                loadAverage());
+                loadAverage()) + notReached.stream().map(s -> "\nNot measured: " + s + "\n").reduce("", String::concat);
     }
 
     /** Keeps {@code produced - answered} near the target: every worker always has prompts waiting. */
