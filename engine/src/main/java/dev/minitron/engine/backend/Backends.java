@@ -8,7 +8,9 @@ import java.util.Locale;
 
 /**
  * Opens the backend a user asked for: {@code cpu}, {@code cuda}, or {@code auto} (CUDA when a usable
- * GPU and its libraries are present, otherwise the CPU backend, with one log line saying why).
+ * GPU and its libraries are present, otherwise the CPU backend, with one log line saying why), or
+ * {@code simulated} ({@link SimulatedBackend}: fixed-time steps, no model, for benchmarks of what
+ * surrounds the model; {@code auto} never picks it).
  */
 public final class Backends {
 
@@ -17,15 +19,22 @@ public final class Backends {
     private Backends() {
     }
 
-    /**
-     * @param device     {@code auto}, {@code cpu} or {@code cuda}
-     * @param cpuThreads threads for the CPU backend (0: every core)
-     */
+    /** {@link #open(String, Path, int, SimulatedBackend.StepTime)} with the default simulated step time. */
     public static Backend open(String device, Path checkpointDir, int cpuThreads) {
+        return open(device, checkpointDir, cpuThreads, SimulatedBackend.StepTime.DEFAULT);
+    }
+
+    /**
+     * @param device        {@code auto}, {@code cpu}, {@code cuda} or {@code simulated}
+     * @param cpuThreads    threads for the CPU backend (0: every core)
+     * @param simulatedStep how long a step of the {@code simulated} device takes
+     */
+    public static Backend open(String device, Path checkpointDir, int cpuThreads, SimulatedBackend.StepTime simulatedStep) {
         int threads = cpuThreads <= 0 ? Runtime.getRuntime().availableProcessors() : cpuThreads;
         return switch (device.toLowerCase(Locale.ROOT)) {
             case "cpu" -> CpuBackend.load(checkpointDir, threads);
             case "cuda" -> CudaBackend.load(checkpointDir);
+            case "simulated" -> SimulatedBackend.load(checkpointDir, simulatedStep);
             case "auto" -> {
                 try {
                     yield CudaBackend.load(checkpointDir);
@@ -35,7 +44,7 @@ public final class Backends {
                     yield CpuBackend.load(checkpointDir, threads);
                 }
             }
-            default -> throw new IllegalArgumentException("device must be auto, cpu or cuda, got \"" + device + "\"");
+            default -> throw new IllegalArgumentException("device must be auto, cpu, cuda or simulated, got \"" + device + "\"");
         };
     }
 

@@ -43,6 +43,6 @@ class BackendsTest {
     void unknownDevicesAreRefused() {
         assertThatThrownBy(() -> Backends.open("tpu", dir, 1))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("auto, cpu or cuda");
+                .hasMessageContaining("auto, cpu, cuda or simulated");
     }
 }

@@ -32,8 +32,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class BenchFleet implements AutoCloseable {
 
-    /** A worker process; {@link #killHard()} is SIGKILL, {@link #close()} SIGTERM. */
-    record Worker(String name, Process process, Path log) implements AutoCloseable {
+    /** A worker process serving HTTP on {@code port}; {@link #killHard()} is SIGKILL, {@link #close()} SIGTERM. */
+    record Worker(String name, Process process, Path log, int port) implements AutoCloseable {
         long pid() {
             return process.pid();
         }
@@ -57,6 +57,8 @@ final class BenchFleet implements AutoCloseable {
     final DevBroker broker;
     final int partitions;
     private final List<Worker> workers = new ArrayList<>();
+    /** How long {@link #startWorker} waits for readiness (a loaded machine starts JVMs slowly). */
+    Duration readyTimeout = Duration.ofSeconds(120);
 
     private BenchFleet(Path dir, Path model, DevBroker broker, int partitions) {
         this.dir = dir;
@@ -98,10 +100,12 @@ final class BenchFleet implements AutoCloseable {
         command.addAll(List.of("-jar", jar.toString()));
         Path log = dir.resolve(name + ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Worker w = new Worker(name, p, log);
-        workers.add(w);
+        Worker w = new Worker(name, p, log, port);
+        synchronized (workers) {
+            workers.add(w);
+        }
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("worker " + name + " exited; see " + log);
@@ -149,11 +153,31 @@ final class BenchFleet implements AutoCloseable {
         return consumer;
     }
 
+    /** Stops every worker with SIGTERM, all at once, and waits for them. */
+    void stopWorkers() throws Exception {
+        List<Worker> stopping;
+        synchronized (workers) {
+            stopping = List.copyOf(workers);
+            workers.clear();
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (Worker w : stopping) {
+            threads.add(Thread.ofPlatform().name("stop-" + w.name()).start(() -> {
+                try {
+                    w.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
     @Override
     public void close() throws Exception {
-        for (Worker w : workers) {
-            w.close();
-        }
+        stopWorkers();
         broker.close();
     }
 }

@@ -13,13 +13,13 @@ import java.util.Map;
  * processes on this machine: {@code kafka-vs-direct}, {@code backlog}, {@code recovery}. Prints the
  * figures and appends them, with the machine's facts, to {@code --out}.
  *
- * <pre>./minitron bench-delivery kafka-vs-direct|backlog|recovery [--option value ...] [--out docs/benchmarks/kafka.md]</pre>
+ * <pre>./minitron bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale [--option value ...] [--out docs/benchmarks/kafka.md]</pre>
  */
 public final class DeliveryBenchmarks {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: bench-delivery kafka-vs-direct|backlog|recovery [--option value ...] [--out FILE]");
+            System.err.println("usage: bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale [--option value ...] [--out FILE]");
             System.exit(2);
         }
         Map<String, String> opts = new HashMap<>();
@@ -34,6 +34,7 @@ public final class DeliveryBenchmarks {
             case "kafka-vs-direct" -> KafkaVsDirectBenchmark.run(opts);
             case "backlog" -> BacklogBenchmark.run(opts);
             case "recovery" -> RecoveryBenchmark.run(opts);
+            case "fleet-scale" -> FleetScaleBenchmark.run(opts);
             default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
         };
         String text = "## " + Instant.now().toString().substring(0, 19) + "Z — " + args[0] + "\n\n" + machine + "\n\n"
@@ -63,7 +64,7 @@ public final class DeliveryBenchmarks {
         } catch (Exception e) {
             // not Linux: leave the facts unknown
         }
-        return "Machine: %s, %d cores, %s RAM, Java %s (%s), %s %s; load average at start: %s. Tiny random-weight preset, CPU backend; broker, worker(s) and client on this one machine over loopback."
+        return "Machine: %s, %d cores, %s RAM, Java %s (%s), %s %s; load average at start: %s. Tiny random-weight preset, CPU backend unless the table says otherwise; broker, worker(s) and client on this one machine over loopback."
                 .formatted(cpu, Runtime.getRuntime().availableProcessors(), mem, System.getProperty("java.version"),
                         System.getProperty("java.vm.name"), System.getProperty("os.name"), System.getProperty("os.arch"),
                         load);

@@ -45,6 +45,13 @@ final class ThreadCpu {
         return out;
     }
 
+    /** CPU seconds process {@code pid} has used so far, all its threads, from {@code /proc/<pid>/stat}. */
+    static double process(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+    }
+
     /** CPU seconds spent between two snapshots, by thread name (threads of one name summed). */
     static Map<String, Double> between(Map<Long, Thread> before, Map<Long, Thread> after) {
         Map<String, Double> out = new HashMap<>();

@@ -33,9 +33,21 @@ public interface WorkerConfig {
     }
 
     interface Engine {
-        /** {@code auto} (CUDA when a usable GPU and its libraries are present, else CPU), {@code cpu} or {@code cuda}. */
+        /**
+         * {@code auto} (CUDA when a usable GPU and its libraries are present, else CPU), {@code cpu} or
+         * {@code cuda}; {@code simulated} for benchmarks of the delivery path only (fixed-time steps,
+         * no model: see {@link #simulatedStepTime()}).
+         */
         @WithDefault("auto")
         String device();
+
+        /** Device {@code simulated}: the fixed time every model step takes (a GPU step's floor). */
+        @WithDefault("20ms")
+        Duration simulatedStepTime();
+
+        /** Device {@code simulated}: time added per token a step computes (a GPU step's growth with its batch). */
+        @WithDefault("0ms")
+        Duration simulatedTokenTime();
 
         @WithDefault("64")
         int maxNumSeqs();

@@ -5,6 +5,7 @@ import dev.minitron.engine.LlmEngine;
 import dev.minitron.engine.backend.Backend;
 import dev.minitron.engine.backend.Backends;
 import dev.minitron.engine.backend.FaultInjection;
+import dev.minitron.engine.backend.SimulatedBackend;
 import dev.minitron.engine.tokenizer.Tokenizer;
 import dev.minitron.engine.tokenizer.Tokenizers;
 import dev.minitron.worker.config.WorkerConfig;
@@ -41,7 +42,8 @@ public class EngineHolder {
         WorkerConfig.Engine e = config.engine();
         Tokenizer tokenizer = Tokenizers.load(dir);
         FaultInjection faults = faultInjection(e.faultInjection());
-        Backend backend = Backends.withFaults(Backends.open(e.device(), dir, e.threads()), faults);
+        var simulatedStep = new SimulatedBackend.StepTime(e.simulatedStepTime(), e.simulatedTokenTime());
+        Backend backend = Backends.withFaults(Backends.open(e.device(), dir, e.threads(), simulatedStep), faults);
         EngineConfig engineConfig = new EngineConfig(e.maxNumSeqs(), e.maxNumBatchedTokens(), e.maxModelLen(),
                 e.blockSize(), e.kvCacheBytes(), Math.max(1, config.consumer().maxInFlight()))
                 .withGpuMemoryUtilization(e.gpuMemoryUtilization());
