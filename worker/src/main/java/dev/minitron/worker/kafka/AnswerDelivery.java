@@ -45,6 +45,16 @@ interface AnswerDelivery extends AutoCloseable {
     /** Terminal records that can never be written here; non-zero means the worker must restart. */
     long failedTerminalSends();
 
+    /** Transactions committed so far (0 without transactions). */
+    default long transactionsCommitted() {
+        return 0;
+    }
+
+    /** Transactions aborted so far (0 without transactions). */
+    default long transactionsAborted() {
+        return 0;
+    }
+
     /** Poll thread: called once before the consumer subscribes (a transactional producer registers). */
     default void start() {
     }

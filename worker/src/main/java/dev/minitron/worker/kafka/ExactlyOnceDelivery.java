@@ -305,12 +305,13 @@ final class ExactlyOnceDelivery implements AnswerDelivery {
         return failedTerminalSends.get();
     }
 
-    /** Transactions committed and aborted so far. */
-    long transactions() {
+    @Override
+    public long transactionsCommitted() {
         return transactions.get();
     }
 
-    long abortedTransactions() {
+    @Override
+    public long transactionsAborted() {
         return aborted.get();
     }
 

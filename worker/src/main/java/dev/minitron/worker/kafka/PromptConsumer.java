@@ -380,7 +380,8 @@ public class PromptConsumer {
     /** The loop's numbers for /q/metrics: a few volatile writes, and the partitions' lag every few seconds. */
     private void publishMetrics(KafkaConsumer<byte[], byte[]> c) {
         long now = System.nanoTime();
-        metrics.loop(now, paused.size(), ledger.inFlightCount(), ledger.uncommitted());
+        metrics.loop(now, paused.size(), ledger.inFlightCount(), ledger.uncommitted(), delivery.transactionsCommitted(),
+                delivery.transactionsAborted());
         if (metrics.lagDue(now)) {
             metrics.refreshLag(c, now, ledger::watermark);
         }

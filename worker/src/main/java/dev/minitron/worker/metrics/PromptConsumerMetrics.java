@@ -38,6 +38,8 @@ public class PromptConsumerMetrics {
     private volatile int inFlight;
     private volatile long uncommitted;
     private volatile long pausedNanos;   // partition-nanoseconds
+    private volatile long transactionsCommitted;
+    private volatile long transactionsAborted;
     private long lastLoopNanos;          // poll thread only
     private long nextLagNanos;           // poll thread only
 
@@ -57,6 +59,13 @@ public class PromptConsumerMetrics {
         meters.add(Gauge.builder("minitron:kafka_records_uncommitted", this, m -> m.uncommitted)
                 .description("Offsets above the commit watermarks (an unanswered prompt holds back the ones after it)")
                 .strongReference(true).register(registry));
+        meters.add(FunctionCounter.builder("minitron:kafka_transactions", this, m -> m.transactionsCommitted)
+                .tag("outcome", "committed")
+                .description("Exactly-once delivery: transactions of answers and offsets committed").register(registry));
+        meters.add(FunctionCounter.builder("minitron:kafka_transactions", this, m -> m.transactionsAborted)
+                .tag("outcome", "aborted")
+                .description("Exactly-once delivery: transactions aborted (their answers go with the next one, or to the new owner)")
+                .register(registry));
         lag = MultiGauge.builder("minitron:kafka_consumer_lag")
                 .description("Prompts on the partition not answered yet: log end offset minus the commit watermark")
                 .register(registry);
@@ -66,7 +75,10 @@ public class PromptConsumerMetrics {
      * Once per poll loop, from the poll thread. The paused time accrues the partitions paused
      * since the previous call over the time between the two calls.
      */
-    public void loop(long nowNanos, int paused, int inFlight, long uncommitted) {
+    public void loop(long nowNanos, int paused, int inFlight, long uncommitted, long transactionsCommitted,
+                     long transactionsAborted) {
+        this.transactionsCommitted = transactionsCommitted;
+        this.transactionsAborted = transactionsAborted;
         if (lastLoopNanos != 0) {
             pausedNanos += (nowNanos - lastLoopNanos) * pausedPartitions;
         }

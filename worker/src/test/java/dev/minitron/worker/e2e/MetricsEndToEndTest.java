@@ -78,7 +78,7 @@ class MetricsEndToEndTest {
                 "gen_ai_server_time_to_first_token_seconds_bucket", "gen_ai_server_time_per_output_token_seconds_bucket",
                 "gen_ai_server_request_duration_seconds_bucket", "minitron:kafka_paused_partitions",
                 "minitron:kafka_partition_paused_seconds_total", "minitron:kafka_records_in_flight",
-                "minitron:kafka_records_uncommitted")) {
+                "minitron:kafka_records_uncommitted", "minitron:kafka_transactions_total")) {
             assertThat(s.has(name)).as(name).isTrue();
         }
         for (String reason : List.of("stop", "length", "timeout", "cancelled", "error")) {
