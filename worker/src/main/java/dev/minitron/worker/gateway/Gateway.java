@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -117,8 +118,14 @@ public final class Gateway implements AutoCloseable {
     /** @param operations extra routes (a gateway-only process adds its health and metrics here) */
     public int start(Optional<java.util.function.Consumer<Router>> operations) throws Exception {
         router.start();
-        producer.partitionsFor(settings.topics().prompts());   // metadata now, not on the first request
-        producer.partitionsFor(settings.topics().cancels());
+        for (String topic : List.of(settings.topics().prompts(), settings.topics().cancels())) {
+            try {
+                producer.partitionsFor(topic);   // metadata now, not on the first request
+            } catch (RuntimeException e) {
+                LOG.warnf("gateway: no metadata for %s yet (%s); requests get 503 until the broker answers", topic,
+                        e.getMessage());
+            }
+        }
         Router routes = Router.router(vertx);
         operations.ifPresent(o -> o.accept(routes));
         routes.route("/v1/*").handler(this::authenticate);

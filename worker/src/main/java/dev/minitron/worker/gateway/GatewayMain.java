@@ -15,7 +15,11 @@ import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.WithDefault;
+import java.lang.reflect.Proxy;
 import java.net.URL;
+import java.nio.file.Path;
+import java.util.function.Function;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -46,7 +50,7 @@ public final class GatewayMain {
 
     public static void main(String[] args) throws Exception {
         SmallRyeConfig config = config();
-        GatewaySettings settings = GatewaySettings.from(config.getConfigMapping(GatewayConfig.class),
+        GatewaySettings settings = GatewaySettings.from(mapping(key -> config.getOptionalValue(key, String.class)),
                 key -> config.getOptionalValue(key, String.class));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         SdkTracerProvider tracing = tracing(config);
@@ -81,14 +85,46 @@ public final class GatewayMain {
 
     /** System properties, environment variables and the application's own application.properties. */
     static SmallRyeConfig config() throws java.io.IOException {
-        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors()
-                .withConverter(Duration.class, 200, new DurationConverter())   // "5m", as Quarkus reads it
-                .withMapping(GatewayConfig.class);
+        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().addDefaultSources().addDefaultInterceptors();
         URL properties = GatewayMain.class.getClassLoader().getResource("application.properties");
         if (properties != null) {
             builder.withSources(new PropertiesConfigSource(properties, 250));
         }
         return builder.build();
+    }
+
+    /**
+     * {@link GatewayConfig} over plain configuration: SmallRye's own mapping generates classes with
+     * ASM at run time, which only Quarkus' build step provides. Each method reads its kebab-case
+     * key, else its {@link WithDefault}.
+     */
+    static GatewayConfig mapping(Function<String, Optional<String>> config) {
+        return (GatewayConfig) Proxy.newProxyInstance(GatewayConfig.class.getClassLoader(),
+                new Class<?>[] {GatewayConfig.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class) {
+                        return method.invoke(config, args);
+                    }
+                    String key = "minitron.gateway." + method.getName().replaceAll("([a-z])([A-Z])", "$1-$2")
+                            .toLowerCase(Locale.ROOT);
+                    WithDefault fallback = method.getAnnotation(WithDefault.class);
+                    Optional<String> value = config.apply(key).or(() -> Optional.ofNullable(fallback).map(WithDefault::value));
+                    Class<?> type = method.getReturnType();
+                    if (type == Optional.class) {
+                        boolean path = method.getGenericReturnType().getTypeName().contains("Path");
+                        return value.filter(v -> !v.isBlank()).map(v -> path ? Path.of(v) : v);
+                    }
+                    String v = value.orElseThrow(() -> new IllegalStateException(key + " is not set"));
+                    if (type == boolean.class) {
+                        return Boolean.parseBoolean(v);
+                    }
+                    if (type == int.class) {
+                        return Integer.parseInt(v);
+                    }
+                    if (type == Duration.class) {
+                        return DurationConverter.parseDuration(v);
+                    }
+                    return v;
+                });
     }
 
     /** {@code kafka.*} keys and {@code KAFKA_*} variables, as Quarkus reads them for a worker. */
