@@ -77,6 +77,17 @@ final class GatewayBenchmark {
                     }
                 }
 
+                // no traffic: what an instance costs only for being there (its fetch loop)
+                double idleSeconds = 10;
+                double[] idleBefore = new double[gateways.size()];
+                for (int i = 0; i < gateways.size(); i++) {
+                    idleBefore[i] = gateways.get(i).cpuSeconds();
+                }
+                Thread.sleep((long) (idleSeconds * 1000));
+                double[] idle = new double[gateways.size()];
+                for (int i = 0; i < gateways.size(); i++) {
+                    idle[i] = (gateways.get(i).cpuSeconds() - idleBefore[i]) / idleSeconds;
+                }
                 double[] cpuBefore = new double[gateways.size()];
                 for (int i = 0; i < gateways.size(); i++) {
                     cpuBefore[i] = gateways.get(i).cpuSeconds();
@@ -125,11 +136,12 @@ final class GatewayBenchmark {
                         + " instances up: %.1f requests/s answered (%d failed); about %.0f output records/s on the topics"
                         + " every instance reads.\n\n").formatted(clients, elapsed, maxTokens, gateways.size(), rate,
                         failed.get(), records));
-                out.append("| gateway instance | role | CPU (cores busy) | CPU per request | CPU per 1000 output records |\n|---|---|---|---|---|\n");
+                out.append("| gateway instance | role | CPU with no traffic (cores) | CPU under the load (cores) | CPU per request | CPU above idle per 1000 output records |\n|---|---|---|---|---|---|\n");
                 for (int i = 0; i < gateways.size(); i++) {
-                    out.append("| gateway-%d | %s | %.3f | %.2f ms | %.1f ms |\n".formatted(i + 1,
-                            i == 0 ? "serves the load" : "reads and filters only", cpu[i] / elapsed,
-                            cpu[i] * 1000 / Math.max(1, done.get()), cpu[i] * 1000 / (records * elapsed / 1000)));
+                    double busy = cpu[i] / elapsed;
+                    out.append("| gateway-%d | %s | %.3f | %.3f | %.2f ms | %.1f ms |\n".formatted(i + 1,
+                            i == 0 ? "serves the load" : "reads and filters only", idle[i], busy,
+                            cpu[i] * 1000 / Math.max(1, done.get()), (busy - idle[i]) * 1000 / (records / 1000)));
                 }
                 return out.toString();
             } finally {

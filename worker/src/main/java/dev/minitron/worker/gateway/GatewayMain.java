@@ -19,17 +19,20 @@ import io.smallrye.config.WithDefault;
 import java.lang.reflect.Proxy;
 import java.net.URL;
 import java.nio.file.Path;
-import java.util.function.Function;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+import java.util.logging.Level;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.jboss.logging.Logger;
+import org.jboss.logmanager.formatters.PatternFormatter;
+import org.jboss.logmanager.handlers.ConsoleHandler;
 import zipkin2.reporter.urlconnection.URLConnectionSender;
 
 /**
@@ -49,6 +52,7 @@ public final class GatewayMain {
     }
 
     public static void main(String[] args) throws Exception {
+        logToConsole();
         SmallRyeConfig config = config();
         GatewaySettings settings = GatewaySettings.from(mapping(key -> config.getOptionalValue(key, String.class)),
                 key -> config.getOptionalValue(key, String.class));
@@ -81,6 +85,18 @@ public final class GatewayMain {
             LOG.warn("gateway: the output topics are not readable yet; requests get 503 until they are");
         }
         stop.await();
+    }
+
+    /**
+     * The worker's log format on the console: outside Quarkus nobody configures the log manager,
+     * which then has no handler at all. Kafka clients say only what goes wrong.
+     */
+    private static void logToConsole() {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        if (root.getHandlers().length == 0) {
+            root.addHandler(new ConsoleHandler(new PatternFormatter("%d{HH:mm:ss.SSS} %-5p [%c{2.}] (%t) %s%e%n")));
+        }
+        java.util.logging.Logger.getLogger("org.apache.kafka").setLevel(Level.WARNING);
     }
 
     /** System properties, environment variables and the application's own application.properties. */

@@ -131,9 +131,14 @@ class GatewayIT {
     @Order(2)
     void aCompletionPlainAndStreamedGivesTheSameText() throws Exception {
         String body = "{\"model\":\"" + MODEL + "\",\"prompt\":\"The capital of France is\",\"max_tokens\":8,\"temperature\":0}";
-        var plain = send(embeddedPort, "POST", "/v1/completions", ACME, body, Map.of());
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        var plain = send(embeddedPort, "POST", "/v1/completions", ACME, body,
+                Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
         assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
         JsonNode c = JSON.readTree(plain.body());
+        var prompt = records(topics.prompts(), "acme:" + c.get("id").asText()).getFirst();
+        assertThat(new String(prompt.headers().lastHeader("traceparent").value(), StandardCharsets.UTF_8))
+                .as("the caller's trace goes on in the prompt record, so the worker's spans join it").contains(traceId);
         assertThat(c.get("object").asText()).isEqualTo("text_completion");
         assertThat(c.get("id").asText()).startsWith("cmpl-");
         assertThat(c.at("/choices/0/finish_reason").asText()).isEqualTo("length");
