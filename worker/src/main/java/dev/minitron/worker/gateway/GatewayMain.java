@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -88,14 +89,18 @@ public final class GatewayMain {
     }
 
     /**
-     * The worker's log format on the console: outside Quarkus nobody configures the log manager,
-     * which then has no handler at all. Kafka clients say only what goes wrong.
+     * The worker's log format on the console. Outside Quarkus nobody configures the log manager:
+     * its root holds only Quarkus' delayed handler, which buffers every record for a configuration
+     * that never comes. Kafka clients say only what goes wrong.
      */
     private static void logToConsole() {
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-        if (root.getHandlers().length == 0) {
-            root.addHandler(new ConsoleHandler(new PatternFormatter("%d{HH:mm:ss.SSS} %-5p [%c{2.}] (%t) %s%e%n")));
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
         }
+        ConsoleHandler console = new ConsoleHandler(new PatternFormatter("%d{HH:mm:ss.SSS} %-5p [%c{2.}] (%t) %s%e%n"));
+        console.setLevel(Level.INFO);
+        root.addHandler(console);
         java.util.logging.Logger.getLogger("org.apache.kafka").setLevel(Level.WARNING);
     }
 
