@@ -22,6 +22,11 @@
 {{- printf "%s-worker" (include "minitron-fleet.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* The gateway's resources: <fullname>-gateway. */}}
+{{- define "minitron-fleet.gateway.fullname" -}}
+{{- printf "%s-gateway" (include "minitron-fleet.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{- define "minitron-fleet.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -28,17 +29,18 @@ import java.util.Optional;
 record Manifests(String yaml, List<Object> objects) {
 
     /** apiVersion/kind → model. CRDs use the records in {@code crd/}, written from their API docs. */
-    private static final Map<String, Class<?>> KINDS = Map.of(
-            "apps/v1/Deployment", Deployment.class,
-            "v1/Service", Service.class,
-            "v1/ServiceAccount", ServiceAccount.class,
-            "v1/ConfigMap", ConfigMap.class,
-            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-            "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-            "batch/v1/Job", Job.class,
-            "keda.sh/v1alpha1/ScaledObject", ScaledObject.class,
-            "keda.sh/v1alpha1/TriggerAuthentication", TriggerAuthentication.class,
-            "monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class);
+    private static final Map<String, Class<?>> KINDS = Map.ofEntries(
+            Map.entry("apps/v1/Deployment", Deployment.class),
+            Map.entry("v1/Service", Service.class),
+            Map.entry("v1/ServiceAccount", ServiceAccount.class),
+            Map.entry("v1/ConfigMap", ConfigMap.class),
+            Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+            Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
+            Map.entry("batch/v1/Job", Job.class),
+            Map.entry("keda.sh/v1alpha1/ScaledObject", ScaledObject.class),
+            Map.entry("keda.sh/v1alpha1/TriggerAuthentication", TriggerAuthentication.class),
+            Map.entry("monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class),
+            Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class));
 
     private static final ObjectMapper TREE = new ObjectMapper(new YAMLFactory());
 
@@ -80,7 +82,12 @@ record Manifests(String yaml, List<Object> objects) {
     }
 
     Deployment worker() {
-        return one(Deployment.class);
+        return deployment(Chart.WORKER);
+    }
+
+    Deployment deployment(String name) {
+        return all(Deployment.class).stream().filter(d -> d.getMetadata().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no Deployment " + name + " rendered"));
     }
 
     private static JsonNode tree(String document) {

@@ -121,6 +121,7 @@ class TogglesTest {
                 serviceAccount: {create: false}
                 autoscaling: {enabled: false}
                 pdb: {enabled: false}
+                networkPolicy: {enabled: false}
                 """);
         assertThat(minimal.objects()).extracting(o -> o.getClass().getSimpleName())
                 .containsExactlyInAnyOrder("Deployment", "Service");

@@ -31,7 +31,8 @@ class WorkerDeploymentTest {
     @Test
     void defaultsRenderTheWorkerItsServiceAccountServicePdbAndTheHpaFallback() {
         assertThat(defaults.objects()).extracting(o -> o.getClass().getSimpleName()).containsExactlyInAnyOrder(
-                "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler");
+                "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler",
+                "NetworkPolicy");
         assertThat(defaults.worker().getMetadata().getName()).isEqualTo(Chart.WORKER);
     }
 

@@ -13,13 +13,13 @@ import java.util.Map;
  * processes on this machine: {@code kafka-vs-direct}, {@code backlog}, {@code recovery}. Prints the
  * figures and appends them, with the machine's facts, to {@code --out}.
  *
- * <pre>./minitron bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale [--option value ...] [--out docs/benchmarks/kafka.md]</pre>
+ * <pre>./minitron bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale|gateway [--option value ...] [--out docs/benchmarks/kafka.md]</pre>
  */
 public final class DeliveryBenchmarks {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale [--option value ...] [--out FILE]");
+            System.err.println("usage: bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale|gateway [--option value ...] [--out FILE]");
             System.exit(2);
         }
         Map<String, String> opts = new HashMap<>();
@@ -35,6 +35,7 @@ public final class DeliveryBenchmarks {
             case "backlog" -> BacklogBenchmark.run(opts);
             case "recovery" -> RecoveryBenchmark.run(opts);
             case "fleet-scale" -> FleetScaleBenchmark.run(opts);
+            case "gateway" -> GatewayBenchmark.run(opts);
             default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
         };
         String text = "## " + Instant.now().toString().substring(0, 19) + "Z — " + args[0] + "\n\n" + machine + "\n\n"
