@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -152,6 +154,18 @@ final class ExactlyOnceDelivery implements AnswerDelivery {
             lastError = poisoned;
             return false;
         }
+        // One snapshot of the group metadata for the whole transaction. The coordinator fences a stale
+        // generation, but a transactional offset commit WITHOUT a generation (-1, no member id) is
+        // accepted for any group: that is what a consumer reports between learning, on its heartbeat
+        // thread, that it was removed from the group (frozen, cut off) and its poll running the
+        // partitions-lost callback. Found by the chaos suite: a worker woken from SIGSTOP committed
+        // its stale answers in that window. No transaction until the group is joined again.
+        ConsumerGroupMetadata group = consumer.groupMetadata();
+        if (group.generationId() < 0 || group.memberId().isEmpty()) {
+            lastError = new CommitFailedException("not a member of the consumer group now (removed, or rejoining):"
+                    + " nothing is committed until it has joined again");
+            return false;
+        }
         batch.removeIf(a -> {
             if (ledger.mayPublish(a.request())) {
                 return false;
@@ -180,7 +194,7 @@ final class ExactlyOnceDelivery implements AnswerDelivery {
                 });
             }
             if (!offsets.isEmpty()) {
-                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                producer.sendOffsetsToTransaction(offsets, group);
             }
             commitTransaction();
             transactions.incrementAndGet();

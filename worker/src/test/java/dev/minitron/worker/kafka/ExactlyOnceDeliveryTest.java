@@ -94,6 +94,35 @@ class ExactlyOnceDeliveryTest {
         }
     }
 
+    /**
+     * A consumer that is not a member of its group now (here: one that never joined) reports no
+     * generation, and the coordinator accepts a transactional offset commit without one: the
+     * delivery must refuse to commit then. The chaos suite caught a worker woken from SIGSTOP in
+     * exactly this state (removed by its heartbeat thread, its poll not yet told).
+     */
+    @Test
+    void noTransactionCommitsWhileTheConsumerIsNotAGroupMember(DevBroker broker) throws Exception {
+        TopicSet topics = TopicSet.create(broker.bootstrapServers(), "eos-nomember-" + UUID.randomUUID(), 1);
+        TopicPartition tp = new TopicPartition(topics.prompts(), 0);
+        produce(broker, topics.prompts(), "n-1");
+        PromptLedger ledger = ledger();
+        try (var outsider = consumer(broker, topics.group(), 30_000);
+             var delivery = delivery(broker, "eos-nomember-" + UUID.randomUUID(), ledger)) {
+            delivery.start();
+            outsider.assign(List.of(tp));
+            ledger.assigned(tp, null);
+            var ticket = (PromptLedger.Ticket) ledger.take(tp, 0);
+            InFlight request = inFlight(ticket, "n-1");
+            ledger.open(request);
+            assertThat(outsider.groupMetadata().generationId()).isNegative();
+            delivery.publish(answer(request, topics.completions(), new AtomicInteger()));
+
+            assertThat(delivery.commitNow(outsider, Set.of(tp))).isFalse();
+            assertThat(delivery.commitMayYetSucceed()).as("it may, once the group is joined").isTrue();
+            assertThat(readAll(broker, topics.completions(), "read_committed")).isEmpty();
+        }
+    }
+
     private static PromptLedger ledger() {
         return new PromptLedger(new OffsetTracker(), new RecentAnswers(60_000, 100), 10_000);
     }
