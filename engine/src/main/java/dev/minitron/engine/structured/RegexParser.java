@@ -165,6 +165,7 @@ final class RegexParser {
         int c = peek();
         switch (c) {
             case '(' -> {
+                int open = pos;
                 pos++;
                 if (eat('?')) {
                     if (eat(':')) {
@@ -182,7 +183,10 @@ final class RegexParser {
                     }
                 }
                 Rx inner = alternation();
-                expect(')');
+                if (!eat(')')) {
+                    throw new GrammarException(GrammarException.Kind.SYNTAX,
+                            "the group opened at position " + open + " is never closed", open);
+                }
                 return inner;
             }
             case '[' -> {
@@ -334,6 +338,6 @@ final class RegexParser {
     }
 
     private GrammarException error(String what) {
-        return new GrammarException(GrammarException.Kind.SYNTAX, "regex: " + what + " at position " + pos, pos);
+        return new GrammarException(GrammarException.Kind.SYNTAX, what + " at position " + pos, pos);
     }
 }

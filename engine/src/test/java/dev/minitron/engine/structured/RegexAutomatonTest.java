@@ -76,7 +76,7 @@ class RegexAutomatonTest {
     @Test
     void syntaxErrorsNameThePosition() {
         assertThatThrownBy(() -> RegexParser.parse("ab(c")).isInstanceOf(GrammarException.class)
-                .hasMessageContaining("position 4");
+                .hasMessageContaining("position 2");
         assertThatThrownBy(() -> RegexParser.parse("a(?=b)")).isInstanceOf(GrammarException.class)
                 .hasMessageContaining("lookaround").hasMessageContaining("position 1");
         assertThatThrownBy(() -> RegexParser.parse("(a)\\1")).isInstanceOf(GrammarException.class)
