@@ -1,5 +1,6 @@
 package dev.minitron.engine.structured;
 
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -14,6 +15,11 @@ public final class TokenGrammar {
     private final ByteDfa dfa;
     private final TokenVocabulary vocabulary;
     private final AtomicReferenceArray<TokenMask> masks;
+    /**
+     * Equal masks shared: the counting states of a long string allow the same tokens until the end
+     * is within one token's reach, and a dense mask is 32 KB on a 256k vocabulary.
+     */
+    private final ConcurrentHashMap<TokenMask, TokenMask> distinct = new ConcurrentHashMap<>();
 
     TokenGrammar(String description, ByteDfa dfa, TokenVocabulary vocabulary) {
         this.description = description;
@@ -57,6 +63,8 @@ public final class TokenGrammar {
         TokenMask m = masks.get(state);
         if (m == null) {
             m = vocabulary.allowed(dfa, state);
+            TokenMask shared = distinct.putIfAbsent(m, m);
+            m = shared != null ? shared : m;
             masks.compareAndSet(state, null, m);
         }
         return m;

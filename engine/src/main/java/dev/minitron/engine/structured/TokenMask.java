@@ -1,6 +1,9 @@
 package dev.minitron.engine.structured;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The tokens a constrained row may sample next. Kept in the shape that is cheapest to apply: a
@@ -10,6 +13,8 @@ import java.util.Arrays;
  */
 public final class TokenMask {
 
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final FloatVector NEG_INF = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
     /** Up to this fraction of the vocabulary the mask is a list of ids. */
     private static final int SPARSE_DIVISOR = 16;
 
@@ -84,18 +89,34 @@ public final class TokenMask {
             return;
         }
         int n = Math.min(logits.length, vocabSize);
-        for (int w = 0; w < bits.length; w++) {
-            long blocked = ~bits[w];
-            while (blocked != 0) {
-                int id = (w << 6) + Long.numberOfTrailingZeros(blocked);
-                if (id >= n) {
-                    break;
-                }
-                logits[id] = Float.NEGATIVE_INFINITY;
-                blocked &= blocked - 1;
+        int lanes = SPECIES.length();   // a power of two ≤ 64, so a lane group never straddles two words
+        int i = 0;
+        for (; i + lanes <= n; i += lanes) {
+            long word = bits[i >>> 6];
+            if (word == -1L) {
+                i += 64 - lanes - (i & 63);   // the whole word is allowed: skip to the next one
+                continue;
+            }
+            VectorMask<Float> allowed = VectorMask.fromLong(SPECIES, word >>> (i & 63));
+            FloatVector.fromArray(SPECIES, logits, i).blend(NEG_INF, allowed.not()).intoArray(logits, i);
+        }
+        for (; i < n; i++) {
+            if ((bits[i >>> 6] & (1L << i)) == 0) {
+                logits[i] = Float.NEGATIVE_INFINITY;
             }
         }
         Arrays.fill(logits, n, logits.length, Float.NEGATIVE_INFINITY);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TokenMask m && vocabSize == m.vocabSize && count == m.count
+                && Arrays.equals(ids, m.ids) && Arrays.equals(bits, m.bits);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * count + (ids != null ? Arrays.hashCode(ids) : Arrays.hashCode(bits));
     }
 
     /**
