@@ -250,54 +250,166 @@ public final class ByteDfa {
     }
 
     /**
-     * Moore's partition refinement: states with the same future become one, so a schema whose
-     * compiler repeats a sub-language (object members after each optional one) keeps one copy of
-     * its states, and one mask each. State 0 stays the start.
+     * Hopcroft's minimization (O(k·n·log n) over k byte classes): states with the same future become
+     * one, so a schema whose compiler repeats a sub-language (the members after each optional
+     * first member) keeps one copy of its states, and one mask each. A sink state n makes the
+     * transition function total and is dropped again; state 0 stays the start.
      */
-    private static ByteDfa minimize(int[] classOf, int numClasses, int[] next, boolean[] accepting) {
+    private static ByteDfa minimize(int[] classOf, int k, int[] next, boolean[] accepting) {
         int n = accepting.length;
-        int[] block = new int[n];
-        int blocks = renumberFirstSeen(block, s -> accepting[s] ? 1 : 0, n);
-        while (true) {
-            Map<IntArrayKey, Integer> ids = new HashMap<>();
-            int[] refined = new int[n];
-            for (int s = 0; s < n; s++) {
-                int[] signature = new int[numClasses + 1];
-                signature[0] = block[s];
-                for (int c = 0; c < numClasses; c++) {
-                    int t = next[s * numClasses + c];
-                    signature[c + 1] = t < 0 ? -1 : block[t];
+        int total = n + 1;   // state n: the sink
+        // inverse transitions, per class: sources of t under c are inv[invStart[c*(total+1)+t] ..)
+        int[] invStart = new int[k * (total + 1) + 1];
+        for (int s = 0; s < total; s++) {
+            for (int c = 0; c < k; c++) {
+                invStart[c * (total + 1) + target(next, s, c, k, n) + 1]++;
+            }
+        }
+        for (int i = 1; i < invStart.length; i++) {
+            invStart[i] += invStart[i - 1];
+        }
+        int[] inv = new int[total * k];
+        int[] fill = invStart.clone();
+        for (int s = 0; s < total; s++) {
+            for (int c = 0; c < k; c++) {
+                inv[fill[c * (total + 1) + target(next, s, c, k, n)]++] = s;
+            }
+        }
+        // refinable partition: each block is a contiguous range of elems; marked states move to its front
+        int[] elems = new int[total];
+        int[] pos = new int[total];
+        int[] blockOf = new int[total];
+        int[] start = new int[total];
+        int[] end = new int[total];
+        int[] mid = new int[total];
+        int blocks = 0;
+        int e = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            int b = blocks;
+            int first = e;
+            for (int s = 0; s < total; s++) {
+                boolean acc = s < n && accepting[s];
+                if (acc == (pass == 0)) {
+                    elems[e] = s;
+                    pos[s] = e++;
+                    blockOf[s] = b;
                 }
-                refined[s] = ids.computeIfAbsent(new IntArrayKey(signature), k -> ids.size());
             }
-            if (ids.size() == blocks) {
-                break;
+            if (e > first) {
+                start[b] = first;
+                end[b] = e;
+                mid[b] = first;
+                blocks++;
             }
-            blocks = ids.size();
-            block = refined;
         }
-        if (blocks == n) {
-            return new ByteDfa(classOf, numClasses, next, accepting);
+        java.util.BitSet inWork = new java.util.BitSet();
+        ArrayDeque<Long> work = new ArrayDeque<>();
+        for (int b = 0; b < blocks; b++) {
+            for (int c = 0; c < k; c++) {
+                inWork.set(b * k + c);
+                work.add(((long) b << 32) | c);
+            }
         }
-        int[] merged = new int[blocks * numClasses];
-        boolean[] acc = new boolean[blocks];
+        int[] preds = new int[total];
+        int[] touched = new int[total];
+        while (!work.isEmpty()) {
+            long item = work.poll();
+            int a = (int) (item >>> 32);
+            int c = (int) item;
+            inWork.clear(a * k + c);
+            int np = 0;
+            for (int i = start[a]; i < end[a]; i++) {
+                int t = elems[i];
+                for (int j = invStart[c * (total + 1) + t]; j < invStart[c * (total + 1) + t + 1]; j++) {
+                    preds[np++] = inv[j];
+                }
+            }
+            int nt = 0;
+            for (int i = 0; i < np; i++) {
+                int s = preds[i];
+                int b = blockOf[s];
+                int p = pos[s];
+                if (p < mid[b]) {
+                    continue;   // already marked
+                }
+                if (mid[b] == start[b]) {
+                    touched[nt++] = b;
+                }
+                int other = elems[mid[b]];
+                elems[mid[b]] = s;
+                pos[s] = mid[b];
+                elems[p] = other;
+                pos[other] = p;
+                mid[b]++;
+            }
+            for (int i = 0; i < nt; i++) {
+                int b = touched[i];
+                if (mid[b] == end[b]) {
+                    mid[b] = start[b];   // every state of the block was marked: no split
+                    continue;
+                }
+                int nb = blocks++;
+                start[nb] = start[b];
+                end[nb] = mid[b];
+                mid[nb] = start[nb];
+                start[b] = mid[b];
+                mid[b] = start[b];
+                for (int j = start[nb]; j < end[nb]; j++) {
+                    blockOf[elems[j]] = nb;
+                }
+                boolean newSmaller = end[nb] - start[nb] <= end[b] - start[b];
+                for (int d = 0; d < k; d++) {
+                    if (inWork.get(b * k + d)) {
+                        add(work, inWork, nb, d, k);
+                    } else {
+                        add(work, inWork, newSmaller ? nb : b, d, k);
+                    }
+                }
+            }
+        }
+        // renumber: blocks of real states in order of their first state (state 0's block first)
+        int[] id = new int[blocks];
+        java.util.Arrays.fill(id, -1);
+        int sink = blockOf[n];
+        int count = 0;
         for (int s = 0; s < n; s++) {
-            int b = block[s];
-            acc[b] = accepting[s];
-            for (int c = 0; c < numClasses; c++) {
-                int t = next[s * numClasses + c];
-                merged[b * numClasses + c] = t < 0 ? -1 : block[t];
+            int b = blockOf[s];
+            if (b != sink && id[b] < 0) {
+                id[b] = count++;
             }
         }
-        return new ByteDfa(classOf, numClasses, merged, acc);
+        if (count == n) {
+            return new ByteDfa(classOf, k, next, accepting);
+        }
+        int[] merged = new int[count * k];
+        boolean[] acc = new boolean[count];
+        for (int s = 0; s < n; s++) {
+            int b = id[blockOf[s]];
+            if (b < 0) {
+                continue;   // equivalent to the sink: cannot happen in a trimmed DFA, kept for safety
+            }
+            acc[b] = accepting[s];
+            for (int c = 0; c < k; c++) {
+                int t = next[s * k + c];
+                merged[b * k + c] = t < 0 ? -1 : id[blockOf[t]];
+            }
+        }
+        return new ByteDfa(classOf, k, merged, acc);
     }
 
-    private static int renumberFirstSeen(int[] out, java.util.function.IntUnaryOperator key, int n) {
-        Map<Integer, Integer> ids = new HashMap<>();
-        for (int s = 0; s < n; s++) {
-            out[s] = ids.computeIfAbsent(key.applyAsInt(s), k -> ids.size());
+    private static int target(int[] next, int s, int c, int k, int sink) {
+        if (s == sink) {
+            return sink;
         }
-        return ids.size();
+        int t = next[s * k + c];
+        return t < 0 ? sink : t;
+    }
+
+    private static void add(ArrayDeque<Long> work, java.util.BitSet inWork, int b, int c, int k) {
+        if (!inWork.get(b * k + c)) {
+            inWork.set(b * k + c);
+            work.add(((long) b << 32) | c);
+        }
     }
 
     private static int[] byteClasses(ByteNfa nfa) {
