@@ -86,7 +86,8 @@ class StructuredOutputsEndToEndTest {
         assertThat(completion("so-choice").get("text").asText()).isIn("positive", "neutral", "negative");
         JsonNode object = completion("so-object");
         if (object.get("finish_reason").asText().equals("stop")) {
-            assertThat(STRICT.readTree(object.get("text").asText()).isObject()).isTrue();
+            // a free-form object may repeat a key (RFC 8259 allows it), so not the strict reader here
+            assertThat(new ObjectMapper().readTree(object.get("text").asText()).isObject()).isTrue();
         } else {
             assertThat(object.get("incomplete").asBoolean()).isTrue();
         }
