@@ -94,23 +94,6 @@ public record CharSet(int[] ranges) {
         return intersect(other.complement());
     }
 
-    /** Adds the other case of each ASCII letter (for case-insensitive regex classes). */
-    public CharSet withAsciiCaseFolded() {
-        CharSet upper = intersect(of('A', 'Z'));
-        CharSet lower = intersect(of('a', 'z'));
-        int[] shiftedUp = shift(lower.ranges, 'A' - 'a');
-        int[] shiftedDown = shift(upper.ranges, 'a' - 'A');
-        return union(new CharSet(shiftedUp)).union(new CharSet(shiftedDown));
-    }
-
-    private static int[] shift(int[] r, int by) {
-        int[] s = r.clone();
-        for (int i = 0; i < s.length; i++) {
-            s[i] += by;
-        }
-        return s;
-    }
-
     private static int[] normalize(int[] r) {
         if (r.length % 2 != 0) {
             throw new IllegalArgumentException("ranges come in pairs");

@@ -43,10 +43,6 @@ public final class GrammarCompiler {
         };
     }
 
-    public TokenVocabulary vocabulary() {
-        return vocabulary;
-    }
-
     /**
      * @throws GrammarException when the request cannot be constrained: it names the unsupported
      *     keyword or the position of the syntax error
@@ -59,18 +55,11 @@ public final class GrammarCompiler {
                 return cached;
             }
         }
-        TokenGrammar grammar = new TokenGrammar(params.kind(), ByteDfa.of(language(params)), vocabulary);
+        TokenGrammar grammar = new TokenGrammar(ByteDfa.of(language(params)), vocabulary);
         grammar.precompute(PRECOMPUTE_NANOS);
         synchronized (cache) {
             TokenGrammar raced = cache.putIfAbsent(key, grammar);
             return raced != null ? raced : grammar;
-        }
-    }
-
-    /** How many compiled grammars the cache holds. */
-    public int cachedGrammars() {
-        synchronized (cache) {
-            return cache.size();
         }
     }
 

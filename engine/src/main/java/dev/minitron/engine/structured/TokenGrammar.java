@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class TokenGrammar {
 
-    private final String description;
     private final ByteDfa dfa;
     private final TokenVocabulary vocabulary;
     private final AtomicReferenceArray<TokenMask> masks;
@@ -21,16 +20,10 @@ public final class TokenGrammar {
      */
     private final ConcurrentHashMap<TokenMask, TokenMask> distinct = new ConcurrentHashMap<>();
 
-    TokenGrammar(String description, ByteDfa dfa, TokenVocabulary vocabulary) {
-        this.description = description;
+    TokenGrammar(ByteDfa dfa, TokenVocabulary vocabulary) {
         this.dfa = dfa;
         this.vocabulary = vocabulary;
         this.masks = new AtomicReferenceArray<>(dfa.numStates());
-    }
-
-    /** A short, prompt-free description for logs ({@code json_schema}, {@code regex}, …). */
-    public String description() {
-        return description;
     }
 
     public int vocabSize() {
