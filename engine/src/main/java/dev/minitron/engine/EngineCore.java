@@ -15,6 +15,8 @@ import dev.minitron.engine.sample.TokenLogprobs;
 import dev.minitron.engine.sched.Scheduler;
 import dev.minitron.engine.sched.SchedulerOutput;
 import dev.minitron.engine.sched.Sequence;
+import dev.minitron.engine.structured.GrammarMatcher;
+import dev.minitron.engine.structured.TokenMask;
 import dev.minitron.engine.tokenizer.Tokenizer;
 import java.time.Instant;
 import java.util.HashMap;
@@ -107,6 +109,10 @@ public final class EngineCore {
             code = "prompt_too_long";
         } else if (outOfVocab(request.promptTokenIds())) {
             problem = "prompt_token_ids must be in [0, " + backend.modelConfig().vocabSize() + ")";
+        } else if (request.params().grammar() != null
+                && request.params().grammar().vocabSize() != backend.modelConfig().vocabSize()) {
+            problem = "the structured output was compiled for a vocabulary of " + request.params().grammar().vocabSize()
+                    + " tokens; this model has " + backend.modelConfig().vocabSize();
         }
         if (problem != null) {
             long ms = 0;
@@ -156,7 +162,7 @@ public final class EngineCore {
         SampledTokens sampled = null;
         try {
             ForwardBatch batch = buildBatch(plan);
-            if (backend instanceof DeviceSampling device && device.samplesOnDevice()) {
+            if (backend instanceof DeviceSampling device && device.samplesOnDevice() && !anyConstrained(plan)) {
                 sampled = device.forwardAndSample(batch, samplingRows(plan, batch.logitsIndices().length));
             } else {
                 logits = backend.forward(batch);
@@ -310,10 +316,34 @@ public final class EngineCore {
         return rows;
     }
 
+    /**
+     * Whether a step holds a structured-output row. Such a step samples on the host with the
+     * verified CPU sampler, whatever the backend: the device sampler's bitmask path
+     * ({@code apply_token_bitmask} in sampling.cu) is not the default until a GPU run has checked it.
+     */
+    private static boolean anyConstrained(SchedulerOutput plan) {
+        for (int i = 0; i < plan.sequences().size(); i++) {
+            if (plan.samples(i) && plan.sequences().get(i).grammar() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void sampleAndEmit(Sequence seq, float[] row) {
         var params = seq.params();
         float[] raw = params.logprobs() != null ? row.clone() : null;
-        int token = Sampler.sample(row, params, seq.tokens(), seq.numPromptTokens(), seq.numTokens(), seq.rng());
+        GrammarMatcher grammar = seq.grammar();
+        TokenMask mask = grammar == null ? null : grammar.allowedTokens();
+        if (mask != null && mask.count() == 0) {
+            end(seq, FinishReason.ERROR, seq.output().finishExternally(), "engine_error",
+                    "structured output: no token of this vocabulary can continue the output");
+            return;
+        }
+        int token = Sampler.sample(row, params, seq.tokens(), seq.numPromptTokens(), seq.numTokens(), seq.rng(), mask);
+        if (grammar != null) {
+            grammar.accept(token);
+        }
         List<TokenLogprobs> logprobs = raw == null ? null : List.of(Logprobs.of(raw, token, params.logprobs()));
         emitToken(seq, token, logprobs);
     }
@@ -340,7 +370,8 @@ public final class EngineCore {
         Long ttft = seq.firstTokenNanos() == 0 ? null : millis(seq.firstTokenNanos() - seq.arrivalNanos());
         emit(seq.sink(), new Finished(seq.requestId(), reason, seq.output().text(), seq.outputTokenIds(),
                 seq.numPromptTokens(), seq.numOutputTokens(), seq.numCachedTokens(), millis(scheduledAt - seq.arrivalNanos()), ttft,
-                millis(now - seq.arrivalNanos()), errorCode, errorMessage));
+                millis(now - seq.arrivalNanos()), errorCode, errorMessage,
+                seq.grammar() != null && !seq.grammar().isComplete()));
     }
 
     private void expireDeadlines() {

@@ -1,6 +1,8 @@
 package dev.minitron.engine;
 
 import dev.minitron.engine.backend.Backend;
+import dev.minitron.engine.structured.GrammarCompiler;
+import dev.minitron.engine.structured.TokenVocabulary;
 import dev.minitron.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +38,7 @@ public final class LlmEngine implements AutoCloseable {
     private final ConcurrentLinkedQueue<Abort> aborts = new ConcurrentLinkedQueue<>();
     private final List<Abort> lateAborts = new ArrayList<>();   // engine thread only
     private final Thread thread;
+    private volatile GrammarCompiler grammarCompiler;
     private volatile boolean running = true;
     private volatile long heartbeatNanos = System.nanoTime();
     private volatile EngineStats stats;
@@ -57,6 +60,24 @@ public final class LlmEngine implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /**
+     * The structured-output compiler for this model's vocabulary, built on first use (the vocabulary
+     * trie takes a moment on a 256k vocabulary). Compile on the caller's thread, never the engine's.
+     */
+    public GrammarCompiler grammarCompiler() {
+        GrammarCompiler c = grammarCompiler;
+        if (c == null) {
+            synchronized (this) {
+                c = grammarCompiler;
+                if (c == null) {
+                    c = new GrammarCompiler(TokenVocabulary.of(tokenizer, backend.modelConfig().vocabSize()));
+                    grammarCompiler = c;
+                }
+            }
+        }
+        return c;
     }
 
     public Backend backend() {

@@ -25,10 +25,21 @@ public sealed interface RequestOutput {
      *                    {@code engine_error}, …), else null
      * @param queuedMillis arrival to first scheduled (or to the end if never scheduled)
      * @param ttftMillis   arrival to first token, or null if none was produced
+     * @param incomplete   a structured-output request ended before its grammar could (on
+     *                     {@code max_tokens}, say): the text is a prefix of a valid output, not one
      */
     record Finished(String requestId, FinishReason reason, String text, int[] outputTokenIds,
                     int promptTokens, int completionTokens, int cachedTokens,
                     long queuedMillis, Long ttftMillis, long durationMillis,
-                    String errorCode, String errorMessage) implements RequestOutput {
+                    String errorCode, String errorMessage, boolean incomplete) implements RequestOutput {
+
+        /** The end of an unconstrained request (or of one that never started). */
+        public Finished(String requestId, FinishReason reason, String text, int[] outputTokenIds,
+                        int promptTokens, int completionTokens, int cachedTokens,
+                        long queuedMillis, Long ttftMillis, long durationMillis,
+                        String errorCode, String errorMessage) {
+            this(requestId, reason, text, outputTokenIds, promptTokens, completionTokens, cachedTokens,
+                    queuedMillis, ttftMillis, durationMillis, errorCode, errorMessage, false);
+        }
     }
 }

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param text the whole generated text of the attempt, without a matched stop string
  * @param metadata the prompt's metadata, echoed; null when it had none
  * @param logprobs one entry per generated token when the prompt asked for logprobs; else null
+ * @param incomplete true when a structured-output request ended before its grammar could (its
+ *     text is a prefix of a valid output and may not parse); null (absent) otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CompletionEvent(
@@ -26,7 +28,8 @@ public record CompletionEvent(
         @JsonProperty("worker") String worker,
         @JsonProperty("error") ErrorInfo error,
         @JsonProperty("metadata") Map<String, String> metadata,
-        @JsonProperty("logprobs") List<TokenLogprob> logprobs)
+        @JsonProperty("logprobs") List<TokenLogprob> logprobs,
+        @JsonProperty("incomplete") Boolean incomplete)
         implements WireEvent {
 
     public CompletionEvent {
@@ -45,6 +48,15 @@ public record CompletionEvent(
         }
         metadata = Checks.copyOrNull(metadata);
         logprobs = Checks.copyOrNull(logprobs);
+        if (Boolean.FALSE.equals(incomplete)) {
+            incomplete = null;   // written only when true
+        }
+    }
+
+    /** A completion of a request whose output is complete or unconstrained. */
+    public CompletionEvent(String id, int attempt, String text, FinishReason finishReason, Usage usage, Timing timing,
+            String model, String worker, ErrorInfo error, Map<String, String> metadata, List<TokenLogprob> logprobs) {
+        this(id, attempt, text, finishReason, usage, timing, model, worker, error, metadata, logprobs, null);
     }
 
     /** Token counts of the attempt, as in OpenAI's usage object. */

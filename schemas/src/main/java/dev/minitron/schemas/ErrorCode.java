@@ -22,6 +22,11 @@ public enum ErrorCode {
     RECORD_TOO_LARGE("record_too_large"),
     /** A request with the same id is being generated right now, or was answered within the worker's idempotency window. */
     DUPLICATE_ID("duplicate_id"),
+    /**
+     * A structured-output request whose JSON Schema uses a keyword outside the supported subset;
+     * the message names it. Refused rather than loosened (docs/structured-outputs.md).
+     */
+    UNSUPPORTED_SCHEMA("unsupported_schema"),
     /** A fault of the fleet, not of the request. */
     INTERNAL("internal");
 

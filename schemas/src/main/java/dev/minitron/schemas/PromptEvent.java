@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param stop stop strings; the wire also takes a single string, read as a one-element list
  * @param timeoutMs time budget from the record's timestamp; at most one of it and deadline
  * @param metadata string pairs echoed on the completion, in the producer's order
+ * @param responseFormat OpenAI's structured-output field; at most one of it and structuredOutputs
+ * @param structuredOutputs vLLM's structured-output field
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PromptEvent(
@@ -51,7 +53,9 @@ public record PromptEvent(
                 @JsonDeserialize(using = Rfc3339.Deserializer.class)
                 Instant deadline,
         @JsonProperty("tenant") String tenant,
-        @JsonProperty("metadata") Map<String, String> metadata)
+        @JsonProperty("metadata") Map<String, String> metadata,
+        @JsonProperty("response_format") ResponseFormat responseFormat,
+        @JsonProperty("structured_outputs") StructuredOutputs structuredOutputs)
         implements WireEvent {
 
     public PromptEvent {
@@ -65,6 +69,9 @@ public record PromptEvent(
         }
         if (timeoutMs != null && deadline != null) {
             throw new IllegalArgumentException("timeout_ms, deadline: give at most one of them, not both");
+        }
+        if (responseFormat != null && structuredOutputs != null) {
+            throw new IllegalArgumentException("response_format, structured_outputs: give at most one of them, not both");
         }
         Checks.finite(temperature, "temperature");
         Checks.finite(topP, "top_p");
@@ -106,6 +113,14 @@ public record PromptEvent(
                 stopTokenIds == null ? TokenIds.of() : stopTokenIds,
                 Objects.requireNonNullElse(ignoreEos, Sampling.DEFAULT_IGNORE_EOS),
                 logprobs);
+    }
+
+    /**
+     * Whether the output is constrained: {@code structured_outputs}, or a {@code response_format}
+     * other than {@code text}.
+     */
+    public boolean structured() {
+        return structuredOutputs != null || (responseFormat != null && !responseFormat.type().equals(ResponseFormat.TEXT));
     }
 
     /** Whether token events are published (the v1 default: yes). */

@@ -28,6 +28,8 @@ public final class PromptEventBuilder {
     private Instant deadline;
     private String tenant;
     private Map<String, String> metadata;
+    private ResponseFormat responseFormat;
+    private StructuredOutputs structuredOutputs;
 
     PromptEventBuilder(String id) {
         this.id = id;
@@ -138,9 +140,20 @@ public final class PromptEventBuilder {
         return this;
     }
 
+    public PromptEventBuilder responseFormat(ResponseFormat responseFormat) {
+        this.responseFormat = responseFormat;
+        return this;
+    }
+
+    public PromptEventBuilder structuredOutputs(StructuredOutputs structuredOutputs) {
+        this.structuredOutputs = structuredOutputs;
+        return this;
+    }
+
     public PromptEvent build() {
         return new PromptEvent(id, prompt, promptTokenIds, maxTokens, temperature, topP, topK, minP,
                 repetitionPenalty, presencePenalty, frequencyPenalty, seed, stop, stopTokenIds, ignoreEos,
-                logprobs, stream, priority, timeoutMs, deadline, tenant, metadata);
+                logprobs, stream, priority, timeoutMs, deadline, tenant, metadata, responseFormat,
+                structuredOutputs);
     }
 }

@@ -28,6 +28,10 @@ class RecordsMatchSchemasTest {
     static Stream<Arguments> recordsAndTheirSchemaObjects() {
         return Stream.of(
                 Arguments.of(PromptEvent.class, WireSchema.PROMPT, ""),
+                Arguments.of(ResponseFormat.class, WireSchema.PROMPT, "/properties/response_format"),
+                Arguments.of(ResponseFormat.JsonSchema.class, WireSchema.PROMPT,
+                        "/properties/response_format/properties/json_schema"),
+                Arguments.of(StructuredOutputs.class, WireSchema.PROMPT, "/properties/structured_outputs"),
                 Arguments.of(TokenEvent.class, WireSchema.TOKEN, ""),
                 Arguments.of(TokenLogprob.class, WireSchema.TOKEN, "/$defs/token_logprob"),
                 Arguments.of(TokenLogprob.Alternative.class, WireSchema.TOKEN, "/$defs/top_logprob"),

@@ -1,5 +1,6 @@
 package dev.minitron.schemas;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.minitron.schemas.CompletionEvent.ErrorInfo;
 import dev.minitron.schemas.CompletionEvent.Timing;
 import dev.minitron.schemas.CompletionEvent.Usage;
@@ -24,6 +25,20 @@ public final class TypicalEvents {
         events.add(fullPrompt());
         events.add(PromptEvent.builder("p-4").prompt("Hi").deadline(Instant.parse("2026-01-01T12:00:00.5Z"))
                 .stream(false).build());
+        events.add(PromptEvent.builder("p-5").prompt("JSON:").responseFormat(ResponseFormat.jsonObject()).build());
+        events.add(PromptEvent.builder("p-6").prompt("JSON:").responseFormat(ResponseFormat.jsonSchema("answer",
+                JsonNodeFactory.instance.objectNode().put("type", "integer"))).build());
+        events.add(PromptEvent.builder("p-7").prompt("Mail:")
+                .structuredOutputs(StructuredOutputs.ofRegex("[a-z]+@[a-z]+\\.com")).build());
+        events.add(PromptEvent.builder("p-8").prompt("Yes?")
+                .structuredOutputs(StructuredOutputs.ofChoice(List.of("yes", "no"))).build());
+        events.add(PromptEvent.builder("p-9").prompt("List:")
+                .structuredOutputs(StructuredOutputs.ofGrammar("root ::= \"[\" [0-9]* \"]\"")).build());
+        events.add(PromptEvent.builder("p-10").prompt("JSON:")
+                .structuredOutputs(StructuredOutputs.ofJson(JsonNodeFactory.instance.textNode("{\"type\":\"boolean\"}")))
+                .build());
+        events.add(new CompletionEvent("p-6", 1, "{\"a\":", FinishReason.LENGTH, new Usage(3, 2, 0),
+                new Timing(1, 5L, 9), MODEL, WORKER, null, null, null, true));
         events.add(new TokenEvent("p-1", 1, 0, " Paris", TokenIds.of(3681)));
         events.add(new TokenEvent("p-3", 2, 7, "", TokenIds.of(243, 244),
                 List.of(logprob(243), logprob(244))));
@@ -38,6 +53,8 @@ public final class TypicalEvents {
         events.add(ErrorEvent.of("p-9", source, ErrorCode.RECORD_TOO_LARGE, "too large",
                 "x".repeat(5000).getBytes(StandardCharsets.UTF_8), WORKER, 2L));
         events.add(ErrorEvent.of(null, source, ErrorCode.INVALID_JSON, "no value", null, WORKER, 3L));
+        events.add(ErrorEvent.of("p-11", source, ErrorCode.UNSUPPORTED_SCHEMA, "the keyword 'not' is not supported",
+                null, WORKER, 4L));
         events.add(CancelEvent.of("p-1"));
         events.add(new CancelEvent("p-3", "user closed the tab"));
         return events;

@@ -1,5 +1,6 @@
 package dev.minitron.engine.sample;
 
+import dev.minitron.engine.structured.TokenMask;
 import java.util.random.RandomGenerator;
 
 /**
@@ -27,6 +28,51 @@ public final class Sampler {
             return argmax(logits);
         }
         return draw(logits, params, rng);
+    }
+
+    /**
+     * {@link #sample} restricted to the tokens {@code mask} allows (a structured-output row). The
+     * mask comes first in effect: penalties only lower or raise logits of tokens already seen, so
+     * applying them to the whole row and then keeping the allowed tokens gives the same
+     * distribution as masking first. A sparse mask is sampled from a gathered row of only its
+     * tokens, so a step where a handful of tokens are allowed never touches the other 256k logits
+     * again; a dense one sets the rest to −∞ in place.
+     *
+     * @param mask null: unconstrained (exactly {@link #sample}); else at least one token
+     */
+    public static int sample(float[] logits, SamplingParams params, int[] history, int numPromptTokens,
+                             int historyLength, RandomGenerator rng, TokenMask mask) {
+        if (mask == null) {
+            return sample(logits, params, history, numPromptTokens, historyLength, rng);
+        }
+        if (params.hasPenalties()) {
+            Penalties.apply(logits, params, history, numPromptTokens, historyLength);
+        }
+        if (!mask.isSparse()) {
+            mask.applyTo(logits);
+            if (!sanitize(logits) || params.isGreedy()) {
+                return mask.allows(argmax(logits)) ? argmax(logits) : firstAllowed(mask, logits.length);
+            }
+            return draw(logits, params, rng);
+        }
+        int[] ids = mask.ids();
+        float[] gathered = new float[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            gathered[i] = logits[ids[i]];
+        }
+        if (!sanitize(gathered) || params.isGreedy()) {
+            return ids[argmax(gathered)];
+        }
+        return ids[draw(gathered, params, rng)];
+    }
+
+    private static int firstAllowed(TokenMask mask, int vocab) {
+        for (int id = 0; id < vocab; id++) {
+            if (mask.allows(id)) {
+                return id;
+            }
+        }
+        throw new IllegalArgumentException("the mask allows no token");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.minitron.engine.sample;
 
+import dev.minitron.engine.structured.TokenGrammar;
 import java.util.List;
 
 /**
@@ -13,6 +14,8 @@ import java.util.List;
  * @param seed              null means unseeded; a seeded request draws from its own generator, so its
  *                          tokens never depend on its batch neighbours
  * @param logprobs          null: none; n ≥ 0: the chosen token's logprob and the top n
+ * @param grammar           null: unconstrained; else the compiled structured output every token
+ *                          must keep to (vLLM's {@code structured_outputs}, compiled at admission)
  */
 public record SamplingParams(
         int maxTokens,
@@ -27,7 +30,8 @@ public record SamplingParams(
         List<String> stop,
         int[] stopTokenIds,
         boolean ignoreEos,
-        Integer logprobs) {
+        Integer logprobs,
+        TokenGrammar grammar) {
 
     public static final int MAX_LOGPROBS = 20;
     public static final int MAX_STOP_LENGTH = 256;
@@ -52,6 +56,10 @@ public record SamplingParams(
                     "stop strings must have 1 to " + MAX_STOP_LENGTH + " characters");
         }
         stopTokenIds = stopTokenIds == null ? new int[0] : stopTokenIds.clone();
+        // The grammar alone decides where a structured output ends: a stop string could cut it short,
+        // ignore_eos would run past its end.
+        require(grammar == null || stop.isEmpty(), "stop: cannot be combined with structured outputs");
+        require(grammar == null || !ignoreEos, "ignore_eos: cannot be combined with structured outputs");
     }
 
     /** Greedy decoding of up to {@code maxTokens} tokens. */
@@ -92,6 +100,7 @@ public record SamplingParams(
         private int[] stopTokenIds = new int[0];
         private boolean ignoreEos;
         private Integer logprobs;
+        private TokenGrammar grammar;
 
         public Builder maxTokens(int v) { maxTokens = v; return this; }
         public Builder temperature(double v) { temperature = v; return this; }
@@ -106,10 +115,11 @@ public record SamplingParams(
         public Builder stopTokenIds(int[] v) { stopTokenIds = v; return this; }
         public Builder ignoreEos(boolean v) { ignoreEos = v; return this; }
         public Builder logprobs(Integer v) { logprobs = v; return this; }
+        public Builder grammar(TokenGrammar v) { grammar = v; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(maxTokens, temperature, topK, topP, minP, repetitionPenalty,
-                    presencePenalty, frequencyPenalty, seed, stop, stopTokenIds, ignoreEos, logprobs);
+                    presencePenalty, frequencyPenalty, seed, stop, stopTokenIds, ignoreEos, logprobs, grammar);
         }
     }
 }

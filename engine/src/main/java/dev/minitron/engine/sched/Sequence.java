@@ -5,6 +5,7 @@ import dev.minitron.engine.RequestSink;
 import dev.minitron.engine.kv.BlockTable;
 import dev.minitron.engine.output.OutputProcessor;
 import dev.minitron.engine.sample.SamplingParams;
+import dev.minitron.engine.structured.GrammarMatcher;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.random.RandomGenerator;
@@ -24,6 +25,7 @@ public final class Sequence {
     private final OutputProcessor output;
     private final BlockTable blockTable = new BlockTable();
     private final int numPromptTokens;
+    private final GrammarMatcher grammar;   // null: unconstrained
 
     private int[] tokens;   // [capacity] prompt then output tokens
     private int numTokens;
@@ -49,7 +51,11 @@ public final class Sequence {
         this.numPromptTokens = prompt.length;
         this.tokens = Arrays.copyOf(prompt, prompt.length + Math.min(request.params().maxTokens(), 256));
         this.numTokens = prompt.length;
+        this.grammar = request.params().grammar() == null ? null : request.params().grammar().matcher();
     }
+
+    /** Where a structured-output request is in its grammar; null for an unconstrained one. */
+    public GrammarMatcher grammar() { return grammar; }
 
     public String requestId() { return request.requestId(); }
     public EngineRequest request() { return request; }

@@ -50,13 +50,14 @@ public class EventMapper {
             error = new CompletionEvent.ErrorInfo(errorCode(f.errorCode()), f.errorMessage());
         }
         return new CompletionEvent(request.id(), request.attempt(), f.text(), finishReason(f.reason()), usage, timing,
-                model, worker, error, request.metadata(), logprobs.isEmpty() ? null : List.copyOf(logprobs));
+                model, worker, error, request.metadata(), logprobs.isEmpty() ? null : List.copyOf(logprobs),
+                f.incomplete() ? Boolean.TRUE : null);
     }
 
     /** The same completion without its per-token logprobs (they made the record too large). */
     public CompletionEvent withoutLogprobs(CompletionEvent c) {
         return new CompletionEvent(c.id(), c.attempt(), c.text(), c.finishReason(), c.usage(), c.timing(), c.model(),
-                c.worker(), c.error(), c.metadata(), null);
+                c.worker(), c.error(), c.metadata(), null, c.incomplete());
     }
 
     /** An error completion in place of one that cannot fit in a record. */

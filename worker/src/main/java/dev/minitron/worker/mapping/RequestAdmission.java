@@ -2,10 +2,16 @@ package dev.minitron.worker.mapping;
 
 import dev.minitron.engine.EngineRequest;
 import dev.minitron.engine.sample.SamplingParams;
+import dev.minitron.engine.structured.GrammarCompiler;
+import dev.minitron.engine.structured.GrammarException;
+import dev.minitron.engine.structured.StructuredOutputsParams;
+import dev.minitron.engine.structured.TokenGrammar;
 import dev.minitron.engine.tokenizer.Tokenizer;
 import dev.minitron.schemas.ErrorCode;
 import dev.minitron.schemas.ErrorEvent;
 import dev.minitron.schemas.PromptEvent;
+import dev.minitron.schemas.ResponseFormat;
+import dev.minitron.schemas.StructuredOutputs;
 import dev.minitron.schemas.decode.InvalidPromptException;
 import dev.minitron.schemas.decode.PromptDecoder;
 import dev.minitron.worker.config.WorkerConfig;
@@ -27,11 +33,13 @@ public class RequestAdmission {
 
     private final PromptDecoder decoder;
     private final Tokenizer tokenizer;
+    private final EngineHolder engine;
     private final String worker;
 
     public RequestAdmission(WorkerConfig config, EngineHolder engine, WorkerIdentity identity) {
         this.decoder = new PromptDecoder(config.consumer().maxRecordBytes());
         this.tokenizer = engine.engine().tokenizer();
+        this.engine = engine;
         this.worker = identity.id();
     }
 
@@ -57,6 +65,21 @@ public class RequestAdmission {
             return reject(record, prompt.id(), ErrorCode.INVALID_REQUEST,
                     "the record key (" + describeKey(record.key()) + ") is not the id: key every prompt record by its id");
         }
+        TokenGrammar grammar = null;
+        if (prompt.structured()) {
+            if (!prompt.sampling().stop().isEmpty() || prompt.sampling().ignoreEos()) {
+                return reject(record, prompt.id(), ErrorCode.INVALID_REQUEST, (prompt.sampling().ignoreEos()
+                        ? "ignore_eos" : "stop") + ": cannot be combined with " + structuredField(prompt)
+                        + " (the grammar decides where the output ends)");
+            }
+            try {
+                grammar = compile(prompt);
+            } catch (GrammarException e) {
+                ErrorCode code = e.kind() == GrammarException.Kind.UNSUPPORTED_SCHEMA
+                        ? ErrorCode.UNSUPPORTED_SCHEMA : ErrorCode.INVALID_REQUEST;
+                return reject(record, prompt.id(), code, structuredField(prompt) + ": " + e.getMessage());
+            }
+        }
         try {
             var s = prompt.sampling();
             SamplingParams params = SamplingParams.builder()
@@ -64,7 +87,7 @@ public class RequestAdmission {
                     .minP(s.minP()).repetitionPenalty(s.repetitionPenalty()).presencePenalty(s.presencePenalty())
                     .frequencyPenalty(s.frequencyPenalty()).seed(s.seed()).stop(s.stop())
                     .stopTokenIds(s.stopTokenIds().toArray()).ignoreEos(s.ignoreEos()).logprobs(s.logprobs())
-                    .build();
+                    .grammar(grammar).build();
             int[] ids = prompt.prompt() != null ? tokenizer.encode(prompt.prompt()) : prompt.promptTokenIds().toArray();
             Instant recordTime = Instant.ofEpochMilli(Math.max(0, record.timestamp()));
             Instant deadline = prompt.expiresAt(recordTime).orElse(null);
@@ -75,6 +98,38 @@ public class RequestAdmission {
         } catch (IllegalArgumentException e) {
             return reject(record, prompt.id(), ErrorCode.VALUE_OUT_OF_RANGE, e.getMessage());
         }
+    }
+
+    /**
+     * Compiles the prompt's structured-output field here, on the consumer's thread: the engine thread
+     * never waits for a schema. Repeated schemas are a cache hit in the compiler.
+     */
+    private TokenGrammar compile(PromptEvent prompt) {
+        GrammarCompiler compiler = engine.engine().grammarCompiler();
+        return compiler.compile(structuredOutputsParams(prompt));
+    }
+
+    static StructuredOutputsParams structuredOutputsParams(PromptEvent prompt) {
+        StructuredOutputs so = prompt.structuredOutputs();
+        if (so != null) {
+            return new StructuredOutputsParams(so.jsonText(), so.regex(), so.choice(), so.grammar(),
+                    Boolean.TRUE.equals(so.jsonObject()));
+        }
+        ResponseFormat rf = prompt.responseFormat();
+        return rf.type().equals(ResponseFormat.JSON_OBJECT)
+                ? StructuredOutputsParams.anyJsonObject()
+                : StructuredOutputsParams.json(rf.jsonSchema().schema().toString());
+    }
+
+    /** The wire field that asked for the constraint, to name in an error. */
+    private static String structuredField(PromptEvent prompt) {
+        StructuredOutputs so = prompt.structuredOutputs();
+        if (so == null) {
+            return prompt.responseFormat().type().equals(ResponseFormat.JSON_OBJECT)
+                    ? "response_format" : "response_format.json_schema.schema";
+        }
+        return "structured_outputs." + (so.json() != null ? "json" : so.regex() != null ? "regex"
+                : so.choice() != null ? "choice" : so.grammar() != null ? "grammar" : "json_object");
     }
 
     /** A valid prompt whose id this worker is generating or answered lately: never generated twice. */

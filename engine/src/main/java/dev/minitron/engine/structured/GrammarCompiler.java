@@ -1,0 +1,109 @@
+package dev.minitron.engine.structured;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compiles structured-output requests into {@link TokenGrammar}s over one vocabulary: front end
+ * (JSON Schema, regex, choice, GBNF) to {@link Rx}, to a minimal byte DFA, then the allowed-token
+ * masks of the states near the start. Each distinct request is compiled once and kept by the
+ * SHA-256 of its kind and text in a bounded LRU cache, so the thousandth request with a schema
+ * costs a hash. Called where requests are admitted, never on the engine thread. Thread-safe.
+ */
+public final class GrammarCompiler {
+
+    /** Compiled grammars kept; each holds its DFA and the masks computed so far. */
+    public static final int DEFAULT_CACHE_SIZE = 256;
+    /** Time spent computing masks ahead, at compile time, before the rest are left to first use. */
+    static final long PRECOMPUTE_NANOS = 20_000_000L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TokenVocabulary vocabulary;
+    private final Map<String, TokenGrammar> cache;
+
+    public GrammarCompiler(TokenVocabulary vocabulary) {
+        this(vocabulary, DEFAULT_CACHE_SIZE);
+    }
+
+    public GrammarCompiler(TokenVocabulary vocabulary, int cacheSize) {
+        this.vocabulary = vocabulary;
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, TokenGrammar> eldest) {
+                return size() > cacheSize;
+            }
+        };
+    }
+
+    /**
+     * @throws GrammarException when the request cannot be constrained: it names the unsupported
+     *     keyword or the position of the syntax error
+     */
+    public TokenGrammar compile(StructuredOutputsParams params) {
+        String key = key(params);
+        synchronized (cache) {
+            TokenGrammar cached = cache.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        TokenGrammar grammar = new TokenGrammar(ByteDfa.of(language(params)), vocabulary);
+        grammar.precompute(PRECOMPUTE_NANOS);
+        synchronized (cache) {
+            TokenGrammar raced = cache.putIfAbsent(key, grammar);
+            return raced != null ? raced : grammar;
+        }
+    }
+
+    static Rx language(StructuredOutputsParams params) {
+        if (params.json() != null) {
+            JsonNode schema;
+            try {
+                schema = JSON.readTree(params.json());
+            } catch (JsonProcessingException e) {
+                throw new GrammarException(GrammarException.Kind.SYNTAX, "the JSON schema is not valid JSON", -1);
+            }
+            return JsonSchemaCompiler.compile(schema);
+        }
+        if (params.regex() != null) {
+            return RegexParser.parse(params.regex()).rx();
+        }
+        if (params.choice() != null) {
+            List<Rx> options = params.choice().stream().map(Rx::literal).toList();
+            return Rx.alt(options);
+        }
+        if (params.grammar() != null) {
+            return GbnfParser.parse(params.grammar());
+        }
+        return JsonSchemaCompiler.anyObject();
+    }
+
+    private static String key(StructuredOutputsParams p) {
+        StringBuilder s = new StringBuilder(p.kind()).append('\0');
+        if (p.json() != null) {
+            s.append(p.json());
+        } else if (p.regex() != null) {
+            s.append(p.regex());
+        } else if (p.grammar() != null) {
+            s.append(p.grammar());
+        } else if (p.choice() != null) {
+            for (String c : p.choice()) {
+                s.append(c.length()).append(':').append(c);
+            }
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
