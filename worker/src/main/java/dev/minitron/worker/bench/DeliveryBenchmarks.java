@@ -10,16 +10,16 @@ import java.util.Map;
 
 /**
  * The Kafka delivery benchmarks (docs/benchmarks/kafka.md), each starting its own broker and worker
- * processes on this machine: {@code kafka-vs-direct}, {@code backlog}, {@code recovery}. Prints the
- * figures and appends them, with the machine's facts, to {@code --out}.
+ * processes on this machine: {@code kafka-vs-direct}, {@code backlog}, {@code recovery},
+ * {@code warm-up}. Prints the figures and appends them, with the machine's facts, to {@code --out}.
  *
- * <pre>./minitron bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale|gateway [--option value ...] [--out docs/benchmarks/kafka.md]</pre>
+ * <pre>./minitron bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale|gateway|warm-up [--option value ...] [--out docs/benchmarks/kafka.md]</pre>
  */
 public final class DeliveryBenchmarks {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale|gateway [--option value ...] [--out FILE]");
+            System.err.println("usage: bench-delivery kafka-vs-direct|backlog|recovery|fleet-scale|gateway|warm-up [--option value ...] [--out FILE]");
             System.exit(2);
         }
         Map<String, String> opts = new HashMap<>();
@@ -36,6 +36,7 @@ public final class DeliveryBenchmarks {
             case "recovery" -> RecoveryBenchmark.run(opts);
             case "fleet-scale" -> FleetScaleBenchmark.run(opts);
             case "gateway" -> GatewayBenchmark.run(opts);
+            case "warm-up" -> WarmUpBenchmark.run(opts);
             default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
         };
         String text = "## " + Instant.now().toString().substring(0, 19) + "Z — " + args[0] + "\n\n" + machine + "\n\n"

@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 
 /**
  * The configuration files of a single-node KRaft broker+controller for development: everything
- * replicated once, no rebalance delay, small internal topics so the first consumer group is fast.
+ * replicated once, no rebalance delay, small internal topics so the first consumer group is fast,
+ * and no topic created by a client's metadata request (topics are created on purpose, or not at all).
  *
  * @param overrides settings that replace or add to the development defaults, written last (a broker
  *     with TLS listeners, SASL and an authorizer replaces the listener settings)
@@ -78,6 +79,9 @@ record KraftConfig(Path dataDir, String host, int brokerPort, int controllerPort
         s.put("share.coordinator.state.topic.num.partitions", "4");
         s.put("group.initial.rebalance.delay.ms", "0");
 
+        // A client that asks about a topic before it exists must not create it with the broker's
+        // defaults (1 partition beside 4-partition outputs: a status view that cannot join them).
+        s.put("auto.create.topics.enable", "false");
         s.put("num.partitions", "1");
         s.put("message.max.bytes", Integer.toString(MESSAGE_MAX_BYTES));
         s.put("replica.fetch.max.bytes", Integer.toString(MESSAGE_MAX_BYTES));

@@ -1,6 +1,7 @@
 package dev.minitron.worker.kafka;
 
 import dev.minitron.worker.config.WorkerConfig;
+import dev.minitron.worker.status.StatusConfig;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,6 +9,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -27,9 +30,10 @@ import org.jboss.logging.Logger;
 /**
  * Creates the wire contract's topics where they are missing ({@code minitron.topics.create}) and
  * verifies them at startup ({@code minitron.topics.verify}): a worker whose answers would go
- * nowhere, or whose duplicate completions would never collapse, refuses to start and says why. A
- * broker that cannot be reached is not a reason to refuse: the worker starts, logs that it could
- * not check, and waits for Kafka like any client.
+ * nowhere, whose duplicate completions would never collapse, or whose status view would join a
+ * request's events across partitions, refuses to start and says why. A broker that cannot be reached
+ * is not a reason to refuse: the worker starts, logs that it could not check, and waits for Kafka
+ * like any client.
  */
 @ApplicationScoped
 public class TopicProvisioner {
@@ -47,6 +51,11 @@ public class TopicProvisioner {
             return List.of(prompts, tokens, completions, errors, cancels);
         }
 
+        /** The topics the status view merges by request id: one partition count for all four. */
+        public List<String> joined() {
+            return List.of(prompts, tokens, completions, errors);
+        }
+
         static Spec of(WorkerConfig.Topics t) {
             return new Spec(t.prompts(), t.tokens(), t.completions(), t.errors(), t.cancels(), t.partitions(),
                     t.replicationFactor(), t.tokensRetention());
@@ -55,10 +64,12 @@ public class TopicProvisioner {
 
     private final WorkerConfig config;
     private final KafkaSettings settings;
+    private final StatusConfig status;
 
-    public TopicProvisioner(WorkerConfig config, KafkaSettings settings) {
+    public TopicProvisioner(WorkerConfig config, KafkaSettings settings, StatusConfig status) {
         this.config = config;
         this.settings = settings;
+        this.status = status;
     }
 
     /** Before the consumers start (they observe the same event at the default priority). */
@@ -76,7 +87,8 @@ public class TopicProvisioner {
                     LOG.infof("created topics %s", created);
                 }
             }
-            problems = verify(admin, spec);
+            problems = verify(admin, spec, status.enabled(),
+                    String.valueOf(settings.admin().get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)));
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof TimeoutException || e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 LOG.warnf("could not check the topics (Kafka not reachable within %d s): starting anyway", TIMEOUT_SECONDS);
@@ -132,10 +144,15 @@ public class TopicProvisioner {
     /**
      * What is wrong with the topics, one sentence each; empty when they are usable. Checked: each
      * exists; completions are compacted (a redelivered request's completions must collapse to one by
-     * id). Partition counts are reported, not judged: prompts' count caps how many workers share the
-     * load, and cancels may have any count (every worker reads them all).
+     * id); with the status view on, prompts, tokens, completions and errors have one partition count
+     * ({@link #coPartitioning}). Otherwise partition counts are reported, not judged: prompts' count
+     * caps how many workers share the load, and cancels may have any count (every worker reads them
+     * all).
+     *
+     * @param statusView whether this worker runs the status view ({@code minitron.status.enabled})
+     * @param bootstrap the cluster, for the command a problem names
      */
-    public static List<String> verify(Admin admin, Spec spec) {
+    public static List<String> verify(Admin admin, Spec spec, boolean statusView, String bootstrap) {
         List<String> problems = new ArrayList<>();
         Map<String, TopicDescription> found = new HashMap<>();
         for (String name : spec.names()) {
@@ -165,12 +182,51 @@ public class TopicProvisioner {
                         + " --add-config cleanup.policy=compact");
             }
         }
+        if (statusView) {
+            Map<String, Integer> partitions = new LinkedHashMap<>();
+            for (String name : spec.joined()) {
+                if (found.containsKey(name)) {
+                    partitions.put(name, found.get(name).partitions().size());
+                }
+            }
+            coPartitioning(partitions, bootstrap).ifPresent(problems::add);
+        }
         TopicDescription prompts = found.get(spec.prompts());
         if (prompts != null) {
             LOG.infof("topic %s has %d partitions: at most that many workers share the load", spec.prompts(),
                     prompts.partitions().size());
         }
         return problems;
+    }
+
+    /**
+     * Why topics the status view joins cannot be joined, if they cannot. The view keys its store by
+     * request id and reads partition <i>n</i> of every input in task <i>n</i>: with unequal counts a
+     * request's prompt and its answers hash to different tasks, and the view answers wrongly for good
+     * ({@code done} with {@code prompt_seen: false}, ids stuck in {@code queued}, usage never
+     * metered). Partitions can only be added, so the fix raises each smaller topic to the largest
+     * count.
+     *
+     * @param partitions topic name to its partition count, in the order to name them
+     * @param bootstrap the cluster, for the command
+     */
+    public static Optional<String> coPartitioning(Map<String, Integer> partitions, String bootstrap) {
+        int most = partitions.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (partitions.values().stream().allMatch(n -> n == most)) {
+            return Optional.empty();
+        }
+        StringBuilder counts = new StringBuilder();
+        List<String> fixes = new ArrayList<>();
+        partitions.forEach((name, n) -> {
+            counts.append(counts.isEmpty() ? "" : ", ").append(name).append(' ').append(n);
+            if (n < most) {
+                fixes.add("kafka-topics.sh --bootstrap-server " + bootstrap + " --alter --topic " + name
+                        + " --partitions " + most);
+            }
+        });
+        return Optional.of("the topics the status view joins by request id are not co-partitioned (partitions: "
+                + counts + "), so it would answer wrongly; give them all " + most + " partitions: "
+                + String.join(" && ", fixes) + " (or run the worker with minitron.status.enabled=false)");
     }
 
     /**

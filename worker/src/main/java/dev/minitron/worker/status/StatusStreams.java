@@ -1,6 +1,7 @@
 package dev.minitron.worker.status;
 
 import dev.minitron.worker.config.WorkerConfig;
+import dev.minitron.worker.kafka.TopicProvisioner;
 import io.quarkus.arc.Arc;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -228,7 +230,10 @@ public class StatusStreams {
 
     /**
      * Waits until the four input topics exist (Kafka Streams stops when a source topic is
-     * missing), then creates the usage topic with the prompts topic's partition count if asked.
+     * missing), refuses them when they are not co-partitioned (the worker's startup check does too,
+     * unless {@code minitron.topics.verify=false}: then this view alone stops, saying why, instead of
+     * answering wrongly), then creates the usage topic with the prompts topic's partition count if
+     * asked.
      */
     private void awaitTopics(TopologySettings settings) throws InterruptedException {
         List<String> inputs = List.of(settings.promptsTopic(), settings.tokensTopic(), settings.completionsTopic(),
@@ -238,6 +243,13 @@ public class StatusStreams {
             while (!stopping) {
                 try {
                     Map<String, TopicDescription> found = admin.describeTopics(inputs).allTopicNames().get(20, TimeUnit.SECONDS);
+                    Map<String, Integer> counts = new LinkedHashMap<>();
+                    inputs.forEach(name -> counts.put(name, found.get(name).partitions().size()));
+                    TopicProvisioner.coPartitioning(counts,
+                            String.valueOf(clientSettings().get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)))
+                            .ifPresent(problem -> {
+                                throw new IllegalStateException(problem);
+                            });
                     if (config.createUsageTopic()) {
                         int partitions = found.get(settings.promptsTopic()).partitions().size();
                         createTopic(admin, settings.usageTopic(), partitions);

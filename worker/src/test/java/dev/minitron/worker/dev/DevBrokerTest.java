@@ -85,6 +85,21 @@ class DevBrokerTest {
         }
     }
 
+    /** Auto-creation off: a producer (or consumer, or CLI) that comes first cannot make a 1-partition topic. */
+    @Test
+    void aClientAskingForAnUnknownTopicDoesNotCreateIt(DevBroker kafka) throws Exception {
+        String topic = "devbroker-unknown-" + UUID.randomUUID();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000), new StringSerializer(), new StringSerializer())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "k", "v")).get())
+                    .hasMessageContaining("not present in metadata");
+        }
+        try (Admin admin = admin(kafka)) {
+            assertThat(admin.listTopics().names().get()).doesNotContain(topic);
+        }
+    }
+
     @Test
     void closeLeavesNoProcessBehind(@TempDir Path dataDir) {
         var broker = DevBroker.start(DevBroker.Options.inDirectory(dataDir)).awaitReady(READY);

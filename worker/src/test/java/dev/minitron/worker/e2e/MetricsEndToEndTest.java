@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minitron.schemas.Topics;
 import dev.minitron.worker.engine.EngineHolder;
+import dev.minitron.worker.testing.Promtool;
+import dev.minitron.worker.testing.StrictTextFormat;
 import dev.minitron.worker.testing.TestProducers;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -200,6 +202,29 @@ class MetricsEndToEndTest {
         Scrape s = await(x -> x.has("kafka_consumer_fetch_manager_records_lag", "topic", Topics.PROMPTS)
                 && x.samples().stream().anyMatch(m -> m.name().startsWith("kafka_producer_record_send")));
         assertThat(s.has("kafka_consumer_coordinator_commit_latency_avg")).isTrue();
+    }
+
+    /**
+     * The page a scraper or {@code curl | promtool check metrics} gets, in both formats Quarkus serves
+     * (OpenMetrics without an Accept header, the classic text format for {@code text/plain}), after
+     * real requests went through, read by a strict text-format parser, and by promtool where it is
+     * installed (Debian's {@code prometheus} package): it exits 1 on a parse error and 3 on lint
+     * notes only, which the {@code minitron:} names always raise (docs/metrics.md).
+     */
+    @Test
+    void thePageParsesWithTheStrictTextFormatParser() throws Exception {
+        send("metrics-strict", PROMPT.formatted("metrics-strict", "Parse me", 3));
+        completion("metrics-strict");
+
+        for (String accept : new String[] {null, "text/plain"}) {
+            String page = Scrape.text(metrics, accept);
+            assertThat(StrictTextFormat.check(page)).as("samples (Accept %s)", accept).isGreaterThan(100);
+            var promtool = Promtool.checkMetrics(page);
+            if (promtool != null) {
+                assertThat(promtool.exitCode()).as("promtool (Accept %s): %s", accept, promtool.output()).isIn(0, 3);
+                assertThat(promtool.output()).doesNotContain("parsing error");
+            }
+        }
     }
 
     private Scrape await(Predicate<Scrape> done) throws Exception {

@@ -26,8 +26,21 @@ public record Scrape(List<Sample> samples) {
 
     /** The raw exposition text of one scrape. */
     public static String text(URI metrics) throws IOException, InterruptedException {
-        var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics).header("Accept", "text/plain")
-                .timeout(java.time.Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return text(metrics, "text/plain");
+    }
+
+    /**
+     * The raw exposition text of one scrape in the format {@code accept} asks for; null sends no
+     * Accept header (Quarkus then answers OpenMetrics). Over HTTP/1.1: the JDK client's default h2c
+     * upgrade occasionally misreads the answer to a large page as HTTP/2 frames.
+     */
+    public static String text(URI metrics, String accept) throws IOException, InterruptedException {
+        var request = HttpRequest.newBuilder(metrics).timeout(java.time.Duration.ofSeconds(5));
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        var response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException(metrics + " answered " + response.statusCode());
         }
