@@ -167,15 +167,15 @@ final class ExactlyOnceDelivery implements AnswerDelivery {
             return false;
         }
         batch.removeIf(a -> {
-            if (ledger.mayPublish(a.request())) {
+            if (ledger.owns(a.request())) {
                 return false;
             }
-            a.trace().revoked();   // its partition moved away: the new owner answers it
+            a.trace().revoked();   // its partition moved away (maybe while an earlier try was aborted): its owner answers it
             return true;
         });
         Set<TopicPartition> partitions = new HashSet<>(exact);
         for (Answer a : batch) {
-            ledger.answered(a.request());   // counted in the offsets this very transaction commits
+            ledger.counted(a.request());   // answered in the offsets this very transaction commits
             partitions.add(a.request().partition());
         }
         partitions.retainAll(consumer.assignment());
@@ -200,7 +200,10 @@ final class ExactlyOnceDelivery implements AnswerDelivery {
             transactions.incrementAndGet();
             ledger.committed(offsets);
             batch.clear();   // publish() adds to incoming, never to batch: the batch is exactly what was sent
-            sent.forEach(a -> a.onWritten().run());
+            for (Answer a : sent) {
+                ledger.written(a.request());
+                a.onWritten().run();
+            }
             return true;
         } catch (ProducerFencedException e) {
             // Another live producer registered our transactional.id: this worker is the zombie.
@@ -269,6 +272,7 @@ final class ExactlyOnceDelivery implements AnswerDelivery {
             int before = batch.size();
             batch.removeIf(a -> {
                 if (PromptLedger.coveredBy(committed.get(a.request().partition()), a.request().offset())) {
+                    ledger.written(a.request());
                     a.onWritten().run();   // the transaction whose outcome was unknown did commit
                     return true;
                 }

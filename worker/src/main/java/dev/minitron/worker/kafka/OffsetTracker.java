@@ -194,6 +194,12 @@ public final class OffsetTracker {
         return n;
     }
 
+    /** The generation of the partition's current assignment; -1 when it is not assigned here. */
+    public long generation(TopicPartition tp) {
+        PartitionState s = partitions.get(tp);
+        return s == null ? -1 : s.generation;
+    }
+
     /** The watermark of one partition: the next offset a restarted consumer must read. -1: none. */
     public long watermark(TopicPartition tp) {
         PartitionState s = partitions.get(tp);

@@ -130,25 +130,52 @@ final class PromptLedger {
     }
 
     /**
-     * The request's terminal record is acknowledged (or, exactly-once, part of the transaction about
-     * to commit): its offset counts as answered, its id joins the idempotency window. Idempotent.
+     * The request's terminal record is written for good (acknowledged, or its transaction committed):
+     * its offset counts as answered, its id joins the idempotency window. Idempotent.
      */
     void answered(InFlight request) {
-        if (request.id() != null) {
-            byId.remove(request.id(), request);
-        }
+        counted(request);
+        written(request);
+    }
+
+    /**
+     * Exactly-once, before the transaction that writes the request's answer: its offset counts as
+     * answered in the offsets that very transaction commits. If the transaction fails, the answer
+     * goes with the next one, or — its partition moved away — is dropped with the partition's state.
+     */
+    void counted(InFlight request) {
         if (!request.revoked()) {
             tracker.ack(request.partition(), request.offset(), request.generation());
-            if (request.id() != null && request.attempt() > 0) {
-                recent.add(request.id(), new RecentAnswers.Answer(request.partition(), request.offset(),
-                        request.attempt(), System.currentTimeMillis()));
-            }
         }
     }
 
-    /** Whether the request's answer may still go out: its partition has not moved away. */
+    /**
+     * The request's answer is written for good: it leaves the requests in flight and its id joins the
+     * idempotency window. Never before: a record that comes back to this worker after its answer's
+     * transaction aborted must be answered, not skipped as answered.
+     */
+    void written(InFlight request) {
+        if (request.id() != null) {
+            byId.remove(request.id(), request);
+        }
+        if (!request.revoked() && request.id() != null && request.attempt() > 0) {
+            recent.add(request.id(), new RecentAnswers.Answer(request.partition(), request.offset(),
+                    request.attempt(), System.currentTimeMillis()));
+        }
+    }
+
+    /** Whether the request's answer may still go out: its partition has not moved away (any thread). */
     boolean mayPublish(InFlight request) {
         return !request.revoked();
+    }
+
+    /**
+     * Poll thread: whether the record is still this worker's in the assignment it was taken in. An
+     * answer whose partition moved away, even if it came back since, is not this worker's to write:
+     * the partition's owner answers it (rejected records, which no request stands for, included).
+     */
+    boolean owns(InFlight request) {
+        return !request.revoked() && tracker.generation(request.partition()) == request.generation();
     }
 
     /** Forgets partitions that moved away; returns their requests in flight, each marked revoked. */

@@ -98,6 +98,32 @@ class PromptLedgerTest {
     }
 
     @Test
+    void anAnswerCountedForATransactionIsNotRememberedAsAnsweredUntilWritten() {
+        ledger.assigned(P0, null);
+        InFlight a = open(0, "a");
+        ledger.counted(a);   // in a transaction that may yet abort
+        assertThat(ledger.snapshot(Set.of(P0)).get(P0).offset()).as("the transaction commits offset 1").isEqualTo(1);
+        assertThat(ledger.duplicateOf("a", P0, 0, System.currentTimeMillis()).sameRecord())
+                .as("not skipped as answered should the record come back").isFalse();
+        ledger.written(a);
+        assertThat(ledger.duplicateOf("a", P0, 0, System.currentTimeMillis()).sameRecord()).isTrue();
+    }
+
+    @Test
+    void anAnswerIsOwnedOnlyInTheAssignmentItsRecordWasTakenIn() {
+        ledger.assigned(P0, null);
+        InFlight a = open(0, "a");
+        var t = (PromptLedger.Ticket) ledger.take(P0, 1);
+        InFlight rejected = InFlight.rejected(P0, 1, t.generation(), 0);
+        assertThat(ledger.owns(a)).isTrue();
+        assertThat(ledger.owns(rejected)).isTrue();
+        ledger.forget(Set.of(P0));
+        ledger.assigned(P0, null);   // the partition came back: a new assignment
+        assertThat(ledger.owns(a)).isFalse();
+        assertThat(ledger.owns(rejected)).as("an error event of a record the new assignment answers").isFalse();
+    }
+
+    @Test
     void aHandedBackTicketIsNoLongerTracked() {
         ledger.assigned(P0, null);
         var t = (PromptLedger.Ticket) ledger.take(P0, 0);
