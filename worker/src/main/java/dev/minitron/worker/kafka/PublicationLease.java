@@ -7,7 +7,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.jboss.logging.Logger;
 
 /**
- * Whether this worker may still believe it owns its partitions, for publishing completions. A worker
+ * At-least-once delivery only ({@link AtLeastOnceDelivery}): with exactly-once the group coordinator
+ * refuses a fenced worker's transaction, which does this job exactly.
+ *
+ * <p>Whether this worker may still believe it owns its partitions, for publishing completions. A worker
  * frozen past the session timeout (a long GC pause, SIGSTOP, a stalled VM) or cut off from the group
  * coordinator for as long has been fenced out of the group: its partitions have moved and their
  * prompts are being answered again by the new owner. Kafka refuses its offset commits (stale

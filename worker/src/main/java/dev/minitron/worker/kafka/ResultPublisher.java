@@ -29,11 +29,11 @@ import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
 /**
- * Writes token events, completions and error events, keyed by request id, with one idempotent
- * {@code acks=all} producer. A terminal record's acknowledgement is what lets its prompt's offset be
- * committed. A terminal record the broker never takes leaves the offset uncommitted and marks the
- * worker not live, so it is restarted and the prompt redelivered. A completion too large for one
- * record is sent without its logprobs, and if even that is too large, as an error completion: a
+ * Turns a request's engine outputs into wire events, keyed by request id: token events, sent at once
+ * on an idempotent {@code acks=all} producer (never transactional: streaming never waits for a
+ * commit), and the completion or error event, handed to the {@link AnswerDelivery} of the configured
+ * guarantee, whose writing is what lets the prompt's offset be committed. A completion too large for
+ * one record is sent without its logprobs, and if even that is too large, as an error completion: a
  * record that can never be written must not send the prompt round the fleet. Every record carries
  * its request's trace context ({@code traceparent}, {@code tracestate}: docs/tracing.md).
  */
