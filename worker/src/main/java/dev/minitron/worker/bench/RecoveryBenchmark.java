@@ -73,7 +73,7 @@ final class RecoveryBenchmark {
                     var victim = fleet.startWorker("victim-" + t, settings, List.of("-Xmx512m"));
                     // Let the group settle and the victim answer on its partitions for a while.
                     Map<Integer, String> lastWorker = new HashMap<>();
-                    long settle = System.nanoTime() + 12_000_000_000L;
+                    long settle = System.nanoTime() + 25_000_000_000L;   // a loaded machine rebalances slowly
                     while (System.nanoTime() < settle) {
                         for (ConsumerRecord<String, String> r : streams.poll(Duration.ofMillis(50))) {
                             if (r.topic().equals(Topics.COMPLETIONS) && partitionOf.containsKey(r.key())) {
