@@ -36,9 +36,6 @@ interface AnswerDelivery extends AutoCloseable {
      */
     boolean commitMayYetSucceed();
 
-    /** Answers published and not yet written (exactly-once: waiting for their transaction). */
-    int waiting();
-
     /** How long the poll may block so that due commits are not late. */
     java.time.Duration pollTimeout(java.time.Duration configured);
 

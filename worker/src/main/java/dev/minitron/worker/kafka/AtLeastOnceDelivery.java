@@ -102,11 +102,6 @@ final class AtLeastOnceDelivery implements AnswerDelivery {
     }
 
     @Override
-    public int waiting() {
-        return written.size();
-    }
-
-    @Override
     public Duration pollTimeout(Duration configured) {
         return configured;
     }
@@ -114,11 +109,6 @@ final class AtLeastOnceDelivery implements AnswerDelivery {
     @Override
     public long failedTerminalSends() {
         return failedTerminalSends.get();
-    }
-
-    /** Completions held back so far by a lapsed lease (a fenced or starved worker). */
-    long heldTotal() {
-        return lease.heldTotal();
     }
 
     @Override

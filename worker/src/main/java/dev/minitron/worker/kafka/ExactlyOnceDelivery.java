@@ -308,11 +308,6 @@ final class ExactlyOnceDelivery implements AnswerDelivery {
     }
 
     @Override
-    public int waiting() {
-        return batch.size() + incoming.size();
-    }
-
-    @Override
     public Duration pollTimeout(Duration configured) {
         Duration interval = Duration.ofNanos(intervalNanos);
         return configured.compareTo(interval) < 0 ? configured : interval;

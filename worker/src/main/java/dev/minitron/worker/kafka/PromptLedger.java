@@ -103,10 +103,6 @@ final class PromptLedger {
         return byId.size();
     }
 
-    Collection<InFlight> inFlight() {
-        return byId.values();
-    }
-
     /**
      * Where an earlier record with this id was answered within the idempotency window, or null; a
      * request generating it now counts too ({@link RecentAnswers.Answer} with offset -1).
