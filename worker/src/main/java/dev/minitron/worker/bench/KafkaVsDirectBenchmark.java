@@ -8,6 +8,7 @@ import dev.minitron.engine.backend.cpu.CpuBackend;
 import dev.minitron.engine.sample.SamplingParams;
 import dev.minitron.engine.tokenizer.Tokenizers;
 import dev.minitron.schemas.Topics;
+import dev.minitron.worker.tracing.FirstTokenHops;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,7 +38,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * read_committed client only once its transaction commits).
  *
  * <pre>./minitron bench-delivery kafka-vs-direct [--prompts 10000] [--max-tokens 16] [--latency-prompts 200]
- *     [--guarantees exactly-once,at-least-once,exactly-once@100ms] [--out FILE]</pre>
+ *     [--guarantees exactly-once,at-least-once,exactly-once@100ms] [--jfr true] [--out FILE]</pre>
+ *
+ * With {@code --jfr true} (the default) each worker runs a flight recording: the report adds the
+ * time to first token hop by hop ({@link FirstTokenBreakdown}) and the worker's hottest code outside
+ * the engine during the throughput run ({@link JfrProfile}).
  */
 final class KafkaVsDirectBenchmark {
 
@@ -52,6 +57,8 @@ final class KafkaVsDirectBenchmark {
         int latencyPrompts = Integer.parseInt(opts.getOrDefault("latency-prompts", "200"));
         int warmup = Integer.parseInt(opts.getOrDefault("warmup", "1000"));
         boolean stream = Boolean.parseBoolean(opts.getOrDefault("stream", "true"));
+        // A flight recording of each worker: the first-token hops and where the CPU went (~1-2 % overhead).
+        boolean jfr = Boolean.parseBoolean(opts.getOrDefault("jfr", "true"));
         Random random = new Random(42);
         List<int[]> workload = new ArrayList<>();
         for (int i = 0; i < prompts; i++) {
@@ -86,7 +93,7 @@ final class KafkaVsDirectBenchmark {
             List<String> guarantees = List.of(opts.getOrDefault("guarantees", "exactly-once,at-least-once").split(","));
             List<KafkaRun> runs = new ArrayList<>();
             for (String guarantee : guarantees) {
-                runs.add(throughKafka(fleet, guarantee.trim(), threads, warm, workload, single, maxTokens, stream));
+                runs.add(throughKafka(fleet, guarantee.trim(), threads, warm, workload, single, maxTokens, stream, jfr));
             }
             double directRate = prompts / directSeconds;
             StringBuilder out = new StringBuilder();
@@ -125,6 +132,17 @@ final class KafkaVsDirectBenchmark {
             out.append('\n');
             runs.forEach(r -> out.append("Worker threads' CPU during the %s run (from /proc, ≥ 0.05 s): %s.%n%n"
                     .formatted(r.guarantee(), r.breakdown())));
+            for (KafkaRun r : runs) {
+                if (!r.hops().isEmpty()) {
+                    out.append(("Time to first token through Kafka, hop by hop (%s; wall-clock µs stamps of the client"
+                            + " and of the worker's `minitron.FirstTokenHops` flight-recorder events):%n%n%s%n")
+                            .formatted(r.guarantee(), r.hops()));
+                }
+                if (!r.profile().isEmpty()) {
+                    out.append("Worker profile during the %s throughput run (JFR `settings=profile`):%n%n%s%n"
+                            .formatted(r.guarantee(), r.profile()));
+                }
+            }
             return out.toString();
         }
     }
@@ -134,7 +152,7 @@ final class KafkaVsDirectBenchmark {
     }
 
     private record KafkaRun(String guarantee, double seconds, Latencies single, double totalCpu, double engineCpu,
-                            double kafkaClientCpu, String breakdown) {
+                            double kafkaClientCpu, String breakdown, String hops, String profile) {
     }
 
     private static void row(StringBuilder out, String measure, String direct, List<KafkaRun> runs,
@@ -145,27 +163,43 @@ final class KafkaVsDirectBenchmark {
     }
 
     private static KafkaRun throughKafka(BenchFleet fleet, String guarantee, int threads, List<int[]> warm,
-                                         List<int[]> workload, List<int[]> single, int maxTokens, boolean stream)
+                                         List<int[]> workload, List<int[]> single, int maxTokens, boolean stream,
+                                         boolean jfr)
             throws Exception {
         // "exactly-once@5ms": a guarantee, and optionally the commit interval to run it with.
         Map<String, String> settings = new java.util.HashMap<>(Map.of("minitron.engine.threads", Integer.toString(threads),
                 "minitron.delivery.guarantee", guarantee.split("@")[0]));
+        // Its own status view application: a new member of the previous worker's would wait out that
+        // member's session (Kafka Streams does not leave its group on close) and process nothing meanwhile.
+        settings.put("minitron.status.application-id", "minitron-status-" + guarantee.replace('@', '-'));
         if (guarantee.contains("@")) {
             settings.put("minitron.delivery.commit-interval", guarantee.split("@")[1]);
         }
-        var worker = fleet.startWorker("bench-worker-" + guarantee.replace('@', '-'), settings, List.of("-Xmx512m"));
+        String name = "bench-worker-" + guarantee.replace('@', '-');
+        List<String> flags = new ArrayList<>(List.of("-Xmx512m"));
+        java.nio.file.Path recording = fleet.dir.resolve(name + ".jfr");
+        if (jfr) {
+            flags.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
+        }
+        var worker = fleet.startWorker(name, settings, flags);
+        FirstTokenBreakdown firstTokens = new FirstTokenBreakdown();
+        java.time.Instant runFrom;
+        java.time.Instant runTo;
+        KafkaRun run;
         try (worker;
              var producer = fleet.producer();
              var completions = fleet.tailing(Topics.COMPLETIONS);
              var streams = fleet.tailing(Topics.TOKENS, Topics.COMPLETIONS)) {
             throughKafka(producer, completions, "warm", warm, maxTokens, stream);
             var before = ThreadCpu.snapshot(worker.pid());
+            runFrom = java.time.Instant.now();
             long t0 = System.nanoTime();
             throughKafka(producer, completions, "run", workload, maxTokens, stream);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            runTo = java.time.Instant.now();
             Map<String, Double> cpuByThread = ThreadCpu.between(before, ThreadCpu.snapshot(worker.pid()));
             System.out.printf("kafka (%s): %d prompts in %.2f s%n", guarantee, workload.size(), seconds);
-            Latencies latencies = kafkaSingles(producer, streams, single, maxTokens);
+            Latencies latencies = kafkaSingles(producer, streams, single, maxTokens, firstTokens);
             double engineCpu = cpuByThread.entrySet().stream().filter(e -> ThreadCpu.isEngine(e.getKey()))
                     .mapToDouble(Map.Entry::getValue).sum();
             double totalCpu = cpuByThread.values().stream().mapToDouble(Double::doubleValue).sum();
@@ -175,8 +209,14 @@ final class KafkaVsDirectBenchmark {
                     .mapToDouble(Map.Entry::getValue).sum();
             String breakdown = new TreeMap<>(cpuByThread).entrySet().stream().filter(e -> e.getValue() >= 0.05)
                     .map(e -> "`%s` %.2f s".formatted(e.getKey(), e.getValue())).collect(Collectors.joining(", "));
-            return new KafkaRun(guarantee, seconds, latencies, totalCpu, engineCpu, kafkaClientCpu, breakdown);
+            run = new KafkaRun(guarantee, seconds, latencies, totalCpu, engineCpu, kafkaClientCpu, breakdown, "", "");
         }
+        if (!jfr || !java.nio.file.Files.isRegularFile(recording)) {
+            return run;   // the worker dumps its recording when it exits (closed above)
+        }
+        return new KafkaRun(run.guarantee(), run.seconds(), run.single(), run.totalCpu(), run.engineCpu(),
+                run.kafkaClientCpu(), run.breakdown(), firstTokens.table(recording),
+                JfrProfile.summary(recording, runFrom, runTo, 15));
     }
 
     private static void direct(LlmEngine engine, List<int[]> workload, int maxTokens) throws InterruptedException {
@@ -248,13 +288,17 @@ final class KafkaVsDirectBenchmark {
     /** Milliseconds from send to the first token event and to the completion received, one request at a time. */
     private static Latencies kafkaSingles(org.apache.kafka.clients.producer.KafkaProducer<String, String> producer,
                                           org.apache.kafka.clients.consumer.KafkaConsumer<String, String> streams,
-                                          List<int[]> workload, int maxTokens) throws Exception {
+                                          List<int[]> workload, int maxTokens, FirstTokenBreakdown breakdown)
+            throws Exception {
         List<Double> ttft = new ArrayList<>();
         List<Double> completion = new ArrayList<>();
         for (int i = 0; i < workload.size(); i++) {
             String id = "single-" + System.nanoTime() + "-" + i;
+            var acked = new java.util.concurrent.atomic.AtomicLong();
+            long sentMicros = FirstTokenHops.nowMicros();
             long t0 = System.nanoTime();
-            producer.send(new ProducerRecord<>(Topics.PROMPTS, id, json(id, workload.get(i), maxTokens, true)));
+            producer.send(new ProducerRecord<>(Topics.PROMPTS, id, json(id, workload.get(i), maxTokens, true)),
+                    (m, e) -> acked.set(FirstTokenHops.nowMicros()));
             double first = -1;
             boolean done = false;
             while (!done) {
@@ -264,6 +308,8 @@ final class KafkaVsDirectBenchmark {
                     }
                     if (r.topic().equals(Topics.TOKENS) && first < 0) {
                         first = (System.nanoTime() - t0) / 1e6;
+                        breakdown.client(id, new FirstTokenBreakdown.ClientTimes(sentMicros, acked.get(),
+                                FirstTokenHops.nowMicros()));
                     } else if (r.topic().equals(Topics.COMPLETIONS)) {
                         done = true;
                         completion.add((System.nanoTime() - t0) / 1e6);

@@ -1,5 +1,6 @@
 package dev.minitron.worker.kafka;
 
+import dev.minitron.worker.tracing.FirstTokenHops;
 import dev.minitron.worker.tracing.RequestTrace;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,6 +34,7 @@ public final class InFlight {
     private volatile boolean revoked;
     private volatile boolean streamCut;
     private RequestTrace trace = RequestTrace.NONE;   // set on the poll thread before the engine sees the request
+    private FirstTokenHops hops;   // only while a flight recording takes them; set before the engine sees the request
 
     public InFlight(TopicPartition partition, long offset, long generation, String id, String engineRequestId,
                     int attempt, boolean stream, Map<String, String> metadata, long recordTimeMillis, int blocks) {
@@ -79,6 +81,15 @@ public final class InFlight {
 
     public void trace(RequestTrace trace) {
         this.trace = trace;
+    }
+
+    /** The request's first-token hops for a running flight recording, or null (docs/benchmarks/kafka.md). */
+    public FirstTokenHops hops() {
+        return hops;
+    }
+
+    public void hops(FirstTokenHops hops) {
+        this.hops = hops;
     }
 
     /** KV blocks the prompt needs to start: reserved by admission until its first output. */

@@ -12,6 +12,7 @@ import dev.minitron.worker.mapping.RequestAdmission;
 import dev.minitron.worker.metrics.KafkaClientMetricsBinder;
 import dev.minitron.worker.metrics.PromptConsumerMetrics;
 import dev.minitron.worker.metrics.RequestMetrics;
+import dev.minitron.worker.tracing.FirstTokenHops;
 import dev.minitron.worker.tracing.EngineTracer;
 import dev.minitron.worker.tracing.RequestTracer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -191,6 +192,7 @@ public class PromptConsumer {
                     break;
                 }
                 var records = c.poll(pollTimeout);
+                long polledMicros = records.isEmpty() ? 0 : FirstTokenHops.nowMicros();
                 // First: answers written meanwhile reach the ledger, so a record polled now that repeats
                 // an id answered meanwhile is seen as the duplicate it is.
                 delivery.afterPoll(c);
@@ -203,7 +205,7 @@ public class PromptConsumer {
                     if (journalUnread.contains(tp)) {
                         handBack(c, tp, r.offset(), 0);   // not before its journal is read
                     } else {
-                        handle(c, r);
+                        handle(c, r, polledMicros);
                     }
                 }
                 startQueued(c);
@@ -216,7 +218,7 @@ public class PromptConsumer {
         }
     }
 
-    private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> r) {
+    private void handle(KafkaConsumer<byte[], byte[]> c, ConsumerRecord<byte[], byte[]> r, long polledMicros) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         if (ledger.inFlightCount() >= config.consumer().maxInFlight() || handOff.hasRefused()) {
             handBack(c, tp, r.offset(), 0);   // the cap is exact, whatever the size of the poll batch
@@ -262,6 +264,13 @@ public class PromptConsumer {
         InFlight request = new InFlight(tp, r.offset(), ticket.generation(), accepted.id(), engineRequest.requestId(),
                 ticket.attempt(), accepted.stream(), accepted.metadata(), accepted.recordTime().toEpochMilli(), need);
         request.trace(tracer.accepted(r, begin, accepted.id(), ticket.attempt(), engineRequest));
+        FirstTokenHops hops = new FirstTokenHops();
+        if (hops.isEnabled() && accepted.stream()) {
+            hops.id = accepted.id();
+            hops.polled = polledMicros;
+            hops.admitted = FirstTokenHops.nowMicros();
+            request.hops(hops);
+        }
         ledger.open(request);
         handOff.queue(request, engineRequest);
     }
@@ -318,6 +327,9 @@ public class PromptConsumer {
             // and shows as a second "queued" event.
             engineTracer.track(request.engineRequestId(), request.trace());
             request.trace().handedToEngine(System.nanoTime());
+            if (request.hops() != null) {
+                request.hops().handedToEngine = FirstTokenHops.nowMicros();
+            }
             engine.addRequest(s.engineRequest(), output -> {
                 handOff.release(request);
                 if (output instanceof RequestOutput.Finished) {

@@ -15,6 +15,7 @@ import dev.minitron.worker.metrics.ErrorEventMetrics;
 import dev.minitron.worker.metrics.KafkaClientMetricsBinder;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import dev.minitron.worker.tracing.FirstTokenHops;
 import dev.minitron.worker.tracing.RequestTrace;
 import java.time.Duration;
 import dev.minitron.schemas.TokenLogprob;
@@ -122,13 +123,19 @@ public class ResultPublisher {
             }
             switch (output) {
                 case RequestOutput.TokenDelta delta -> {
+                    FirstTokenHops hops = request.hops();
+                    if (hops != null && hops.firstToken == 0) {
+                        hops.firstToken = FirstTokenHops.nowMicros();
+                    } else {
+                        hops = null;   // only the first token event's way is recorded
+                    }
                     trace.token(delta);
                     var event = mapper.token(request, delta);
                     if (event.logprobs() != null) {
                         logprobs.addAll(event.logprobs());
                     }
                     if (request.stream() && !request.streamCut()) {
-                        sendToken(key(request.id()), bytes(event), trace.headers(), request::cutStream);
+                        sendToken(key(request.id()), bytes(event), trace.headers(), request::cutStream, hops);
                     }
                 }
                 case RequestOutput.Finished finished -> {
@@ -191,19 +198,29 @@ public class ResultPublisher {
         }
     }
 
-    /** {@code onFailed}: runs when the token event is not written (the stream is cut there). */
-    private void sendToken(byte[] key, byte[] value, List<Header> headers, Runnable onFailed) {
+    /**
+     * {@code onFailed}: runs when the token event is not written (the stream is cut there);
+     * {@code hops}: the request's first-token hops to complete and commit, or null.
+     */
+    private void sendToken(byte[] key, byte[] value, List<Header> headers, Runnable onFailed, FirstTokenHops hops) {
         Consumer<Exception> notWritten = e -> {
             onFailed.run();
             LOG.warnf("a token event was not written to %s (its request streams no more tokens; its completion "
                     + "carries the whole text): %s", topics.tokens(), e.toString());
         };
+        if (hops != null) {
+            hops.sent = FirstTokenHops.nowMicros();   // before send(): its callback may run before send() returns
+        }
         try {
             producer.send(new ProducerRecord<>(topics.tokens(), null, key, value, headers), (metadata, e) -> {
                 if (e != null) {
                     notWritten.accept(e);
+                } else if (hops != null) {
+                    hops.acked = FirstTokenHops.nowMicros();
+                    hops.commit();
                 }
             });
+
         } catch (RuntimeException e) {
             notWritten.accept(e);
         }
