@@ -71,6 +71,9 @@ final class BenchFleet implements AutoCloseable {
         Path dir = Files.createTempDirectory("minitron-bench-");
         Path model = dir.resolve("model");
         TinyCheckpoint.write(model, TinyPreset.TINY, 1);
+        if (System.getProperty("devbroker.full-jit") == null) {
+            System.setProperty("devbroker.full-jit", "true");   // measured against a broker at its peak
+        }
         DevBroker broker = DevBroker.start(DevBroker.Options.inDirectory(dir.resolve("kafka")));
         broker.awaitReady(Duration.ofSeconds(90));
         TopicSetup.ensureTopics(broker.bootstrapServers(), partitions);

@@ -78,6 +78,10 @@ record KraftConfig(Path dataDir, String host, int brokerPort, int controllerPort
         s.put("share.coordinator.state.topic.min.isr", "1");
         s.put("share.coordinator.state.topic.num.partitions", "4");
         s.put("group.initial.rebalance.delay.ms", "0");
+        // Kafka 4's group coordinator holds offset commits up to 5 ms to write them in batches; a worker
+        // commits its attempt journal before each batch of prompts starts, so that linger is time to
+        // first token (docs/deploy.md, "Broker settings"). Transactional offset commits never linger.
+        s.put("group.coordinator.append.linger.ms", "0");
 
         // A client that asks about a topic before it exists must not create it with the broker's
         // defaults (1 partition beside 4-partition outputs: a status view that cannot join them).

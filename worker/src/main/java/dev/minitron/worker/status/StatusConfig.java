@@ -41,6 +41,15 @@ public interface StatusConfig {
     @WithDefault("5s")
     Duration commitInterval();
 
+    /**
+     * How long the views' consumer lets the broker gather records (up to 64 KiB) before a fetch
+     * returns ({@code fetch.max.wait.ms}): the views read every token event of their partitions, and
+     * a fetch per handful of records cost more than the records (docs/benchmarks/kafka.md). A status
+     * answer lags the events by at most this much.
+     */
+    @WithDefault("100ms")
+    Duration fetchWait();
+
     /** Answered requests stay queryable this long after their last update. */
     @WithDefault("24h")
     Duration doneRetention();

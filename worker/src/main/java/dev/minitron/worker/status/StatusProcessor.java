@@ -1,7 +1,9 @@
 package dev.minitron.worker.status;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -31,9 +33,23 @@ final class StatusProcessor implements Processor<String, StatusUpdate, String, T
     /** Deletions per sweep, so one sweep never holds a huge list or stalls the thread for long. */
     static final int MAX_DELETES_PER_SWEEP = 10_000;
 
+    /** Entries kept as objects besides the store: about the requests running on this task's partitions. */
+    static final int RECENT_ENTRIES = 4_096;
+
     private final TopologySettings settings;
     private ProcessorContext<String, TenantUsage> context;
     private KeyValueStore<String, RequestStatus> store;
+    /**
+     * The latest entries this processor wrote, so that the token events of a running request (one per
+     * step) do not read their entry back from the store and parse it each time: the processor is its
+     * store's only writer, so what it wrote last is what the store holds. Least recently used first.
+     */
+    private final Map<String, RequestStatus> recent = new LinkedHashMap<>(RECENT_ENTRIES * 2, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, RequestStatus> eldest) {
+            return size() > RECENT_ENTRIES;
+        }
+    };
 
     StatusProcessor(TopologySettings settings) {
         this.settings = settings;
@@ -52,7 +68,10 @@ final class StatusProcessor implements Processor<String, StatusUpdate, String, T
         if (id == null || id.isEmpty() || record.value() == null) {
             return;
         }
-        RequestStatus current = store.get(id);
+        RequestStatus current = recent.get(id);
+        if (current == null) {
+            current = store.get(id);
+        }
         RequestStatus next = StatusFold.apply(current, id, record.value(), record.timestamp());
         if (!next.metered() && next.promptSeen() && next.completedMs() != null) {
             next = next.asMetered();
@@ -62,6 +81,9 @@ final class StatusProcessor implements Processor<String, StatusUpdate, String, T
         }
         if (next != current) {
             store.put(id, next);
+        }
+        if (next != null) {
+            recent.put(id, next);
         }
     }
 
@@ -79,7 +101,10 @@ final class StatusProcessor implements Processor<String, StatusUpdate, String, T
                 }
             }
         }
-        expired.forEach(store::delete);
+        expired.forEach(id -> {
+            recent.remove(id);
+            store.delete(id);
+        });
     }
 
     private static long orZero(Integer n) {

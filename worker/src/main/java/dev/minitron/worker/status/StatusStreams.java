@@ -56,6 +56,9 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class StatusStreams {
 
+    /** The views' fetches return once this much is there, or after {@code fetch-wait}. */
+    private static final int FETCH_MIN_BYTES = 64 * 1024;
+
     private static final Logger LOG = Logger.getLogger(StatusStreams.class);
     /** Client settings of the shared {@code kafka.*} map that Kafka Streams sets itself or must not get. */
     private static final Set<String> NOT_FOR_STREAMS = Set.of("devservices.enabled", "health.enabled",
@@ -210,6 +213,10 @@ public class StatusStreams {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.numStreamThreads());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        props.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MIN_BYTES_CONFIG),
+                FETCH_MIN_BYTES);
+        props.put(StreamsConfig.mainConsumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+                (int) config.fetchWait().toMillis());
         // Completions and error events are written in transactions (exactly-once delivery): an aborted
         // answer of a fenced worker must never count.
         props.put(StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG),

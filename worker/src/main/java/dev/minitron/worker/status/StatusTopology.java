@@ -51,7 +51,11 @@ public final class StatusTopology {
         KeyValueBytesStoreSupplier statusStore = settings.persistentStores()
                 ? Stores.persistentKeyValueStore(STATUS_STORE)
                 : Stores.inMemoryKeyValueStore(STATUS_STORE);
-        builder.addStateStore(Stores.keyValueStoreBuilder(statusStore, Serdes.String(), STATUS_SERDE));
+        // Cached: a running request's entry changes with every token event, and the cache folds those
+        // changes into one store write and one changelog record per id and commit interval instead of
+        // one per event (interactive queries read through the cache, so answers stay current).
+        builder.addStateStore(Stores.keyValueStoreBuilder(statusStore, Serdes.String(), STATUS_SERDE)
+                .withCachingEnabled());
 
         Consumed<String, byte[]> raw = Consumed.with(Serdes.String(), Serdes.ByteArray());
         KStream<String, StatusUpdate> prompts = builder.stream(settings.promptsTopic(), raw.withName("prompts"))

@@ -1,5 +1,8 @@
 package dev.minitron.worker.status;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minitron.schemas.CompletionEvent;
 import dev.minitron.schemas.ErrorEvent;
@@ -18,7 +21,8 @@ import org.jboss.logging.Logger;
 final class StatusUpdates {
 
     private static final Logger LOG = Logger.getLogger(StatusUpdates.class);
-    private static final JsonSerde<TokenEvent> TOKENS = MinitronSerdes.tokens();
+    /** The wire's limits (nesting, name and number lengths) without its data binding. */
+    private static final JsonFactory TOKEN_PARSERS = WireJson.reader().getFactory();
     private static final JsonSerde<CompletionEvent> COMPLETIONS = MinitronSerdes.completions();
     private static final JsonSerde<ErrorEvent> ERRORS = MinitronSerdes.errors();
 
@@ -41,9 +45,52 @@ final class StatusUpdates {
         return StatusUpdate.prompt(tenant);
     }
 
+    /**
+     * A token event's attempt and token count, read with a streaming parser that skips every other
+     * field: the view reads every token event of the fleet, and binding each to a {@link TokenEvent}
+     * (its text, its logprobs) cost more than the rest of the view together (docs/benchmarks/kafka.md).
+     * A value that is not an object with an integer {@code attempt} ≥ 1 and a {@code token_ids} array
+     * of integers is unreadable and skipped, as before.
+     */
     static StatusUpdate tokens(String topic, byte[] value) {
-        TokenEvent event = read(TOKENS, topic, value);
-        return event == null ? null : StatusUpdate.tokens(event.attempt(), event.tokenIds().size());
+        if (value == null) {
+            return null;
+        }
+        int attempt = 0;
+        int count = -1;
+        try (JsonParser p = TOKEN_PARSERS.createParser(value)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return unreadable(topic, "not an object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if ("attempt".equals(field) && t == JsonToken.VALUE_NUMBER_INT) {
+                    attempt = p.getIntValue();
+                } else if ("token_ids".equals(field) && t == JsonToken.START_ARRAY) {
+                    count = 0;
+                    while ((t = p.nextToken()) == JsonToken.VALUE_NUMBER_INT) {
+                        count++;
+                    }
+                    if (t != JsonToken.END_ARRAY) {
+                        return unreadable(topic, "token_ids");
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return unreadable(topic, e.getClass().getSimpleName());
+        }
+        if (attempt < 1 || count < 0) {
+            return unreadable(topic, attempt < 1 ? "attempt" : "token_ids");
+        }
+        return StatusUpdate.tokens(attempt, count);
+    }
+
+    private static StatusUpdate unreadable(String topic, String why) {
+        LOG.warnf("status view skips an unreadable record on %s (%s)", topic, why);
+        return null;
     }
 
     static StatusUpdate completion(String topic, byte[] value) {
