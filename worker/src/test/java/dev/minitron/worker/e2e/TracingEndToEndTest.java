@@ -43,6 +43,8 @@ class TracingEndToEndTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String PROMPT = "Zanzibar quokkas whisper confidential numbers";
+    /** Not a prefix of {@link #PROMPT}: a prefix-cache hit would change the other test's prefill. */
+    private static final String OTHER_PROMPT = "Hops of a streamed request";
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -144,6 +146,41 @@ class TracingEndToEndTest {
         assertThat(events).singleElement().extracting(OutputCollector.Event::traceparent)
                 .isEqualTo("00-" + traceId + "-" + process.getSpanId() + "-01");
         assertNoSpanMentions(PROMPT);
+    }
+
+    /**
+     * The flight-recorder event that the benchmark's hop-by-hop time to first token is built from:
+     * one per streamed request, its stamps in the order the request went, none for a request that
+     * does not stream.
+     */
+    @Test
+    void aStreamedRequestRecordsItsFirstTokenHopsInOrder() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("hops-", ".jfr");
+        long before = dev.minitron.worker.tracing.FirstTokenHops.nowMicros();
+        try (var recording = new jdk.jfr.Recording()) {
+            recording.enable("minitron.FirstTokenHops");
+            recording.start();
+            send("hops-1", "{\"id\":\"hops-1\",\"prompt\":\"" + OTHER_PROMPT + "\",\"max_tokens\":4,\"stream\":true}",
+                    "00-" + hex(16) + "-" + hex(8) + "-01");
+            send("hops-2", "{\"id\":\"hops-2\",\"prompt\":\"" + OTHER_PROMPT + "\",\"max_tokens\":4,\"stream\":false}",
+                    "00-" + hex(16) + "-" + hex(8) + "-01");
+            outputs.awaitFor("hops-1", hasEventOn(Topics.COMPLETIONS), WAIT);
+            outputs.awaitFor("hops-2", hasEventOn(Topics.COMPLETIONS), WAIT);
+            recording.stop();
+            recording.dump(file);
+        }
+        var events = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("minitron.FirstTokenHops")).toList();
+        java.nio.file.Files.deleteIfExists(file);
+
+        assertThat(events).extracting(e -> e.getString("id")).containsExactly("hops-1");
+        var e = events.getFirst();
+        long[] stamps = {before, e.getLong("polled"), e.getLong("admitted"), e.getLong("handedToEngine"),
+                e.getLong("firstToken"), e.getLong("sent"), e.getLong("acked"),
+                dev.minitron.worker.tracing.FirstTokenHops.nowMicros()};
+        for (int i = 1; i < stamps.length; i++) {
+            assertThat(stamps[i]).as("stamp %d", i).isGreaterThanOrEqualTo(stamps[i - 1]);
+        }
     }
 
     private void send(String id, String json, String traceparent) throws Exception {
