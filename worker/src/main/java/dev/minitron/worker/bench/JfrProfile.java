@@ -18,6 +18,8 @@ import jdk.jfr.consumer.RecordingFile;
  */
 final class JfrProfile {
 
+    private static final String WORKER = "dev.minitron.worker.";
+
     private JfrProfile() {
     }
 
@@ -27,6 +29,7 @@ final class JfrProfile {
         Map<String, Integer> byMethod = new HashMap<>();
         Map<String, Integer> byOurs = new HashMap<>();
         int outside = 0;
+        int onEngineThread = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
             if (!e.getEventType().getName().equals("jdk.ExecutionSample")
                     || e.getStartTime().isBefore(from) || e.getStartTime().isAfter(to)) {
@@ -36,14 +39,24 @@ final class JfrProfile {
             String group = ThreadCpu.group(thread == null || thread.getJavaName() == null ? "?" : thread.getJavaName());
             byThread.merge(group, 1, Integer::sum);
             RecordedStackTrace stack = e.getStackTrace();
-            if (ThreadCpu.isEngine(group) || stack == null || stack.getFrames().isEmpty()) {
+            if (stack == null || stack.getFrames().isEmpty()) {
                 continue;
+            }
+            if (ThreadCpu.isEngine(group)) {
+                // The engine thread also runs the worker's sink (token events: map, serialize, send):
+                // the Kafka path's cost, though /proc counts it as the engine's.
+                if (!stack.getFrames().stream().anyMatch(f -> f.getMethod().getType().getName().startsWith(WORKER))) {
+                    continue;
+                }
+                onEngineThread++;
+                group = group + " (worker sink)";
             }
             outside++;
             RecordedFrame top = stack.getFrames().getFirst();
             byMethod.merge(name(top), 1, Integer::sum);
+            String where = group;
             String ours = stack.getFrames().stream().filter(f -> f.getMethod().getType().getName().startsWith("dev.minitron."))
-                    .findFirst().map(JfrProfile::name).orElse("(no project frame: " + group + ")");
+                    .findFirst().map(JfrProfile::name).orElse("(no project frame: " + where + ")");
             byOurs.merge(ours, 1, Integer::sum);
         }
         int total = byThread.values().stream().mapToInt(Integer::intValue).sum();
@@ -55,6 +68,10 @@ final class JfrProfile {
                 .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .map(x -> "`%s` %d".formatted(x.getKey(), x.getValue())).collect(Collectors.joining(", ")))
                 .append(".\n\n");
+        int engineSamples = byThread.getOrDefault("minitron-engine", 0);
+        out.append("Of the engine thread's %d samples, %d (%.1f %%) ran the worker's sink (token events: map, serialize,"
+                + " send), counted below as outside the engine.%n%n".formatted(engineSamples, onEngineThread,
+                engineSamples == 0 ? 0.0 : 100.0 * onEngineThread / engineSamples));
         table(out, "hottest methods outside the engine (self: the sampled frame)", byMethod, outside, methods);
         out.append('\n');
         table(out, "outside the engine, by the innermost project method on the stack", byOurs, outside, methods);

@@ -38,7 +38,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * read_committed client only once its transaction commits).
  *
  * <pre>./minitron bench-delivery kafka-vs-direct [--prompts 10000] [--max-tokens 16] [--latency-prompts 200]
- *     [--guarantees exactly-once,at-least-once,exactly-once@100ms] [--jfr true] [--out FILE]</pre>
+ *     [--guarantees exactly-once,at-least-once,exactly-once@100ms] [--jfr true]
+ *     [--worker-settings kafka.linger.ms=0,...] [--out FILE]</pre>
  *
  * With {@code --jfr true} (the default) each worker runs a flight recording: the report adds the
  * time to first token hop by hop ({@link FirstTokenBreakdown}) and the worker's hottest code outside
@@ -59,6 +60,13 @@ final class KafkaVsDirectBenchmark {
         boolean stream = Boolean.parseBoolean(opts.getOrDefault("stream", "true"));
         // A flight recording of each worker: the first-token hops and where the CPU went (~1-2 % overhead).
         boolean jfr = Boolean.parseBoolean(opts.getOrDefault("jfr", "true"));
+        // e.g. --worker-settings kafka.linger.ms=0,minitron.status.enabled=false: the same for every Kafka run
+        Map<String, String> extraSettings = new java.util.TreeMap<>();
+        for (String kv : opts.getOrDefault("worker-settings", "").split(",")) {
+            if (kv.contains("=")) {
+                extraSettings.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+            }
+        }
         Random random = new Random(42);
         List<int[]> workload = new ArrayList<>();
         for (int i = 0; i < prompts; i++) {
@@ -93,12 +101,13 @@ final class KafkaVsDirectBenchmark {
             List<String> guarantees = List.of(opts.getOrDefault("guarantees", "exactly-once,at-least-once").split(","));
             List<KafkaRun> runs = new ArrayList<>();
             for (String guarantee : guarantees) {
-                runs.add(throughKafka(fleet, guarantee.trim(), threads, warm, workload, single, maxTokens, stream, jfr));
+                runs.add(throughKafka(fleet, guarantee.trim(), threads, warm, workload, single, maxTokens, stream, jfr, extraSettings));
             }
             double directRate = prompts / directSeconds;
             StringBuilder out = new StringBuilder();
-            out.append("### Kafka vs. direct — %d prompts of 16–64 tokens, max_tokens %d (greedy, ignore_eos, stream %s), %d engine threads, %d warm-up prompts%n%n"
-                    .formatted(prompts, maxTokens, stream, threads, warm.size()));
+            out.append("### Kafka vs. direct — %d prompts of 16–64 tokens, max_tokens %d (greedy, ignore_eos, stream %s), %d engine threads, %d warm-up prompts%s%n%n"
+                    .formatted(prompts, maxTokens, stream, threads, warm.size(),
+                            extraSettings.isEmpty() ? "" : ", worker settings " + extraSettings));
             out.append("| measure | direct (engine API, in-process) |");
             runs.forEach(r -> out.append(" through Kafka, %s |".formatted(r.guarantee())));
             out.append("\n|---|---|").append("---|".repeat(runs.size())).append('\n');
@@ -164,7 +173,7 @@ final class KafkaVsDirectBenchmark {
 
     private static KafkaRun throughKafka(BenchFleet fleet, String guarantee, int threads, List<int[]> warm,
                                          List<int[]> workload, List<int[]> single, int maxTokens, boolean stream,
-                                         boolean jfr)
+                                         boolean jfr, Map<String, String> extraSettings)
             throws Exception {
         // "exactly-once@5ms": a guarantee, and optionally the commit interval to run it with.
         Map<String, String> settings = new java.util.HashMap<>(Map.of("minitron.engine.threads", Integer.toString(threads),
@@ -172,6 +181,7 @@ final class KafkaVsDirectBenchmark {
         // Its own status view application: a new member of the previous worker's would wait out that
         // member's session (Kafka Streams does not leave its group on close) and process nothing meanwhile.
         settings.put("minitron.status.application-id", "minitron-status-" + guarantee.replace('@', '-'));
+        extraSettings.forEach(settings::put);
         if (guarantee.contains("@")) {
             settings.put("minitron.delivery.commit-interval", guarantee.split("@")[1]);
         }
