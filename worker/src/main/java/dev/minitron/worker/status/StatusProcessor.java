@@ -9,12 +9,13 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Keeps the status store: folds each update into its id's entry ({@link StatusFold}), meters
- * each id once, and sweeps old entries. It is the aggregate of the merged stream, written with
+ * each id once, and sweeps old entries. It reads the four input topics from one source and is their aggregate, written with
  * the Processor API instead of {@code groupByKey().aggregate()} because a DSL table cannot delete
  * its own rows on a timer.
  *
@@ -28,7 +29,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * last update is older than {@code doneRetention}, and unanswered ones older than
  * {@code staleRetention}, are deleted (a tombstone goes to the changelog).
  */
-final class StatusProcessor implements Processor<String, StatusUpdate, String, TenantUsage> {
+final class StatusProcessor implements Processor<String, byte[], String, TenantUsage> {
 
     /** Deletions per sweep, so one sweep never holds a huge list or stalls the thread for long. */
     static final int MAX_DELETES_PER_SWEEP = 10_000;
@@ -63,16 +64,20 @@ final class StatusProcessor implements Processor<String, StatusUpdate, String, T
     }
 
     @Override
-    public void process(Record<String, StatusUpdate> record) {
+    public void process(Record<String, byte[]> record) {
         String id = record.key();
-        if (id == null || id.isEmpty() || record.value() == null) {
+        if (id == null || id.isEmpty()) {
+            return;
+        }
+        StatusUpdate update = read(context.recordMetadata().map(RecordMetadata::topic).orElse(""), record.value());
+        if (update == null) {
             return;
         }
         RequestStatus current = recent.get(id);
         if (current == null) {
             current = store.get(id);
         }
-        RequestStatus next = StatusFold.apply(current, id, record.value(), record.timestamp());
+        RequestStatus next = StatusFold.apply(current, id, update, record.timestamp());
         if (!next.metered() && next.promptSeen() && next.completedMs() != null) {
             next = next.asMetered();
             String tenant = next.tenant() != null ? next.tenant() : settings.defaultTenant();
@@ -85,6 +90,20 @@ final class StatusProcessor implements Processor<String, StatusUpdate, String, T
         if (next != null) {
             recent.put(id, next);
         }
+    }
+
+    /** The update a record of one of the four input topics carries; null when it is unreadable. */
+    private StatusUpdate read(String topic, byte[] value) {
+        if (topic.equals(settings.tokensTopic())) {
+            return StatusUpdates.tokens(topic, value);
+        } else if (topic.equals(settings.promptsTopic())) {
+            return StatusUpdates.prompt(value);
+        } else if (topic.equals(settings.completionsTopic())) {
+            return StatusUpdates.completion(topic, value);
+        } else if (topic.equals(settings.errorsTopic())) {
+            return StatusUpdates.error(topic, value);
+        }
+        return null;
     }
 
     void sweep(long nowMs) {

@@ -1,6 +1,7 @@
 package dev.minitron.worker.status;
 
 import dev.minitron.schemas.kafka.JsonSerde;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -23,10 +24,10 @@ import org.apache.kafka.streams.state.WindowStore;
  * The status and usage views as one Kafka Streams topology.
  *
  * <pre>
- * prompts ─┐  (raw bytes, read leniently into StatusUpdates; unreadable values are skipped)
- * tokens  ─┤
- * completions ─┼─ merge ─ StatusProcessor [minitron-status-store, keyed by id]
- * errors  ─┘                  │ one TenantUsage per metered id, keyed by tenant
+ * prompts ─────┐  one source, raw bytes; the processor reads each by its topic (StatusUpdates, leniently:
+ * tokens ──────┤  unreadable values are skipped)
+ * completions ─┼─ StatusProcessor [minitron-status-store, keyed by id]
+ * errors ──────┘                  │ one TenantUsage per metered id, keyed by tenant
  *                             └─ repartition by tenant ─ tumbling windows, summed
  *                                   [minitron-usage-store] ─ suppress until closed ─ minitron.usage
  * </pre>
@@ -57,22 +58,13 @@ public final class StatusTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(statusStore, Serdes.String(), STATUS_SERDE)
                 .withCachingEnabled());
 
-        Consumed<String, byte[]> raw = Consumed.with(Serdes.String(), Serdes.ByteArray());
-        KStream<String, StatusUpdate> prompts = builder.stream(settings.promptsTopic(), raw.withName("prompts"))
-                .mapValues(StatusUpdates::prompt, Named.as("read-prompts"));
-        KStream<String, StatusUpdate> tokens = builder.stream(settings.tokensTopic(), raw.withName("tokens"))
-                .mapValues(v -> StatusUpdates.tokens(settings.tokensTopic(), v), Named.as("read-tokens"));
-        KStream<String, StatusUpdate> completions = builder
-                .stream(settings.completionsTopic(), raw.withName("completions"))
-                .mapValues(v -> StatusUpdates.completion(settings.completionsTopic(), v), Named.as("read-completions"));
-        KStream<String, StatusUpdate> errors = builder.stream(settings.errorsTopic(), raw.withName("errors"))
-                .mapValues(v -> StatusUpdates.error(settings.errorsTopic(), v), Named.as("read-errors"));
-
-        KStream<String, TenantUsage> metered = prompts
-                .merge(tokens, Named.as("merge-tokens"))
-                .merge(completions, Named.as("merge-completions"))
-                .merge(errors, Named.as("merge-errors"))
-                .filter((id, update) -> id != null && update != null, Named.as("readable"))
+        // One source for the four topics and one processor that reads each record by its topic: every
+        // node between a source and the processor costs a forward, a latency sensor and a record
+        // context per record, and the views read every token event of the fleet (docs/benchmarks/kafka.md).
+        List<String> inputs = List.of(settings.promptsTopic(), settings.tokensTopic(), settings.completionsTopic(),
+                settings.errorsTopic());
+        KStream<String, TenantUsage> metered = builder
+                .stream(inputs, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events"))
                 .process(() -> new StatusProcessor(settings), Named.as("status"), STATUS_STORE);
 
         metered.groupByKey(Grouped.with("usage-by-tenant", Serdes.String(), TENANT_USAGE_SERDE))

@@ -2,7 +2,7 @@ package dev.minitron.worker.status;
 
 /**
  * What one record of the input topics says about its request: the small internal value of the
- * merged stream that {@link StatusFold} folds into a {@link RequestStatus}. Never leaves the
+ * stream of the four input topics that {@link StatusFold} folds into a {@link RequestStatus}. Never leaves the
  * process (no serde): the four sources are co-partitioned by id and merged in place.
  */
 record StatusUpdate(
