@@ -69,8 +69,8 @@ final class JfrProfile {
                 .map(x -> "`%s` %d".formatted(x.getKey(), x.getValue())).collect(Collectors.joining(", ")))
                 .append(".\n\n");
         int engineSamples = byThread.getOrDefault("minitron-engine", 0);
-        out.append("Of the engine thread's %d samples, %d (%.1f %%) ran the worker's sink (token events: map, serialize,"
-                + " send), counted below as outside the engine.%n%n".formatted(engineSamples, onEngineThread,
+        out.append(("Of the engine thread's %d samples, %d (%.1f %%) ran the worker's sink (token events: map, serialize,"
+                + " send), counted below as outside the engine.%n%n").formatted(engineSamples, onEngineThread,
                 engineSamples == 0 ? 0.0 : 100.0 * onEngineThread / engineSamples));
         table(out, "hottest methods outside the engine (self: the sampled frame)", byMethod, outside, methods);
         out.append('\n');

@@ -38,7 +38,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * read_committed client only once its transaction commits).
  *
  * <pre>./minitron bench-delivery kafka-vs-direct [--prompts 10000] [--max-tokens 16] [--latency-prompts 200]
- *     [--guarantees exactly-once,at-least-once,exactly-once@100ms] [--jfr true]
+ *     [--guarantees exactly-once,at-least-once,exactly-once@100ms,exactly-once+kafka.linger.ms=0] [--jfr true]
  *     [--worker-settings kafka.linger.ms=0,...] [--out FILE]</pre>
  *
  * With {@code --jfr true} (the default) each worker runs a flight recording: the report adds the
@@ -101,7 +101,8 @@ final class KafkaVsDirectBenchmark {
             List<String> guarantees = List.of(opts.getOrDefault("guarantees", "exactly-once,at-least-once").split(","));
             List<KafkaRun> runs = new ArrayList<>();
             for (String guarantee : guarantees) {
-                runs.add(throughKafka(fleet, guarantee.trim(), threads, warm, workload, single, maxTokens, stream, jfr, extraSettings));
+                runs.add(throughKafka(fleet, guarantee.trim(), threads, warm, workload, single, maxTokens, stream, jfr,
+                        extraSettings, runs.size() + 1));
             }
             double directRate = prompts / directSeconds;
             StringBuilder out = new StringBuilder();
@@ -173,19 +174,25 @@ final class KafkaVsDirectBenchmark {
 
     private static KafkaRun throughKafka(BenchFleet fleet, String guarantee, int threads, List<int[]> warm,
                                          List<int[]> workload, List<int[]> single, int maxTokens, boolean stream,
-                                         boolean jfr, Map<String, String> extraSettings)
+                                         boolean jfr, Map<String, String> extraSettings, int runIndex)
             throws Exception {
-        // "exactly-once@5ms": a guarantee, and optionally the commit interval to run it with.
+        // "exactly-once@5ms+kafka.linger.ms=0": a guarantee, optionally the commit interval to run it with,
+        // and worker settings of this run only (so that one invocation can alternate two variants).
+        String[] parts = guarantee.split("\\+");
+        String head = parts[0];
         Map<String, String> settings = new java.util.HashMap<>(Map.of("minitron.engine.threads", Integer.toString(threads),
-                "minitron.delivery.guarantee", guarantee.split("@")[0]));
+                "minitron.delivery.guarantee", head.split("@")[0]));
+        String name = "bench-worker-" + runIndex + "-" + head.replace('@', '-');
         // Its own status view application: a new member of the previous worker's would wait out that
         // member's session (Kafka Streams does not leave its group on close) and process nothing meanwhile.
-        settings.put("minitron.status.application-id", "minitron-status-" + guarantee.replace('@', '-'));
+        settings.put("minitron.status.application-id", "minitron-status-" + runIndex + "-" + head.replace('@', '-'));
         extraSettings.forEach(settings::put);
-        if (guarantee.contains("@")) {
-            settings.put("minitron.delivery.commit-interval", guarantee.split("@")[1]);
+        if (head.contains("@")) {
+            settings.put("minitron.delivery.commit-interval", head.split("@")[1]);
         }
-        String name = "bench-worker-" + guarantee.replace('@', '-');
+        for (int i = 1; i < parts.length; i++) {
+            settings.put(parts[i].substring(0, parts[i].indexOf('=')), parts[i].substring(parts[i].indexOf('=') + 1));
+        }
         List<String> flags = new ArrayList<>(List.of("-Xmx512m"));
         java.nio.file.Path recording = fleet.dir.resolve(name + ".jfr");
         if (jfr) {
