@@ -14,8 +14,10 @@ package dev.minitron.engine.structured;
  */
 final class StateRuns {
 
-    /** Past this many 256-bit sets (32 MB) the table is not built and walks go without it. */
-    private static final long MAX_SETS = 1L << 20;
+    /** Lengths kept: longer subtrees are walked (the runs matter near the end of a bounded string). */
+    private static final int MAX_DEPTH = 16;
+    /** Past this many 256-bit sets (8 MB) the table is not built and walks go without it. */
+    private static final long MAX_SETS = 1L << 18;
 
     private final int depth;
     private final long[] runs;   // [(state * depth + h − 1) * 4 + word]
@@ -25,9 +27,10 @@ final class StateRuns {
         this.runs = runs;
     }
 
-    /** @return the table for lengths 1 to {@code depth}, or null for an automaton too large for it */
-    static StateRuns of(ByteDfa dfa, int depth) {
+    /** @return the table for lengths 1 to {@code depth} (at most 16), or null for an automaton too large for it */
+    static StateRuns of(ByteDfa dfa, int longestToken) {
         int n = dfa.numStates();
+        int depth = Math.min(longestToken, MAX_DEPTH);
         if (depth < 1 || (long) n * depth > MAX_SETS) {
             return null;
         }
