@@ -71,7 +71,17 @@ public final class GrammarCompiler {
                 return raced;
             }
         }
-        MASKS.execute(grammar::precomputeAll);
+        MASKS.execute(() -> {
+            boolean cached;
+            synchronized (cache) {
+                cached = cache.containsKey(key);   // containsKey: a look that does not refresh the LRU order
+            }
+            if (cached) {
+                grammar.precomputeAll();
+            } else {
+                grammar.masksReady().complete(null);   // evicted before its turn: a burst of new schemas queues no memory
+            }
+        });
         return grammar;
     }
 

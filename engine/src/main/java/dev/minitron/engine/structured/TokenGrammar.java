@@ -16,7 +16,8 @@ public final class TokenGrammar {
     private final ByteDfa dfa;
     private final TokenVocabulary vocabulary;
     private final MaskClasses classes;
-    private final StateRuns runs;   // null for an automaton too large for the table
+    /** Only walks read it: dropped once every mask is computed (null too for an automaton too large for it). */
+    private volatile StateRuns runs;
     private final AtomicReferenceArray<TokenMask> masks;   // [mask class]
     /**
      * Equal masks shared: classes that differ only in strings no token spells allow the same
@@ -51,7 +52,10 @@ public final class TokenGrammar {
         return distinct.keySet().stream().mapToLong(TokenMask::heapBytes).sum();
     }
 
-    /** Completes once every mask class has its mask ({@link #precomputeAll()} has run). */
+    /**
+     * Completes when the compile thread is done with this grammar: every mask class has its mask, or
+     * none was computed ahead because the grammar left the compiler's cache before its turn.
+     */
     public CompletableFuture<Void> masksReady() {
         return masksReady;
     }
@@ -110,6 +114,7 @@ public final class TokenGrammar {
                     }
                 }
             }
+            runs = null;
             masksReady.complete(null);
         } catch (RuntimeException | Error e) {
             masksReady.completeExceptionally(e);
