@@ -18,6 +18,9 @@ import java.util.Arrays;
  */
 final class MaskClasses {
 
+    /** About a second of refinement at most. */
+    private static final long MAX_WORK = 1L << 28;
+
     private final int[] keyOf;            // [state]: index of its mask
     private final int[] representative;   // [key]: a state with that mask
 
@@ -28,7 +31,20 @@ final class MaskClasses {
 
     /** @param depth the vocabulary's longest token in bytes */
     static MaskClasses of(ByteDfa dfa, int depth) {
+        return of(dfa, depth, MAX_WORK);
+    }
+
+    /**
+     * Past {@code maxWork} signature entries (states × byte classes × rounds) every state is its own
+     * class: still exact, only without the sharing, so a huge automaton never spends seconds here.
+     */
+    static MaskClasses of(ByteDfa dfa, int depth, long maxWork) {
         int n = dfa.numStates();
+        if ((long) n * dfa.numByteClasses() * depth > maxWork) {
+            int[] identity = new int[n];
+            Arrays.setAll(identity, s -> s);
+            return new MaskClasses(identity, identity);
+        }
         int[] cls = new int[n];   // round 0: every state alive, one class
         int count = 1;
         int[] table = new int[Integer.highestOneBit(Math.max(4, 2 * n)) << 1];   // open addressing: class + 1

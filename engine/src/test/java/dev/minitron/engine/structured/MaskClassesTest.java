@@ -73,6 +73,12 @@ class MaskClassesTest {
         // 41 counting states + the end: those with 22 or more characters left share one mask
         assertThat(dfa.numStates()).isEqualTo(42);
         assertThat(grammar.numMaskClasses()).isEqualTo(42 - 19 + 1);
+        // past the work limit, no sharing: one class per state
+        MaskClasses unshared = MaskClasses.of(dfa, 22, 100);
+        assertThat(unshared.size()).isEqualTo(42);
+        for (int state = 0; state < dfa.numStates(); state++) {
+            assertThat(unshared.representative(unshared.keyOf(state))).isEqualTo(state);
+        }
     }
 
     @Test
