@@ -50,7 +50,7 @@ final class SubsetConstruction {
                 for (int i = 0; i < nfa.edgeCount(s); i++) {
                     int t = nfa.edgeTarget(s, i);
                     for (int c = classOf[nfa.edgeLo(s, i)], last = classOf[nfa.edgeHi(s, i)]; c <= last; c++) {
-                        if (mark[t] != base + c) {   // a target is added to a class once (edges to it are rarely interleaved)
+                        if (mark[t] != base + c) {   // skips repeats of the last (target, class); unique() drops the rest
                             mark[t] = base + c;
                             if (bucketSize[c] == bucket[c].length) {
                                 bucket[c] = Arrays.copyOf(bucket[c], bucket[c].length * 2);
