@@ -62,6 +62,15 @@ public final class ByteDfa {
         return next[state * numClasses + classOf[b]];
     }
 
+    int numByteClasses() {
+        return numClasses;
+    }
+
+    /** The state after any byte of class {@code c}, or −1. */
+    int nextByClass(int state, int c) {
+        return next[state * numClasses + c];
+    }
+
     /** The state after all of {@code bytes}, or −1. */
     public int walk(int state, byte[] bytes) {
         for (int i = 0; i < bytes.length && state >= 0; i++) {
@@ -132,96 +141,46 @@ public final class ByteDfa {
     }
 
     static ByteDfa determinize(ByteNfa nfa) {
-        int[] classOf = byteClasses(nfa);
-        int numClasses = classOf[255] + 1;
-        int[] representative = new int[numClasses];
-        for (int b = 255; b >= 0; b--) {
-            representative[classOf[b]] = b;
-        }
-        Closure closure = new Closure(nfa);
-        Map<IntArrayKey, Integer> ids = new HashMap<>();
-        List<int[]> sets = new ArrayList<>();
-        int[] startSet = closure.of(new int[] {nfa.start}, 1);
-        ids.put(new IntArrayKey(startSet), 0);
-        sets.add(startSet);
-        int[] flat = new int[64 * numClasses];
-        int[] moved = new int[nfa.size()];
-        boolean[] seen = new boolean[nfa.size()];
-        for (int d = 0; d < sets.size(); d++) {
-            int[] set = sets.get(d);
-            if ((d + 1) * numClasses > flat.length) {
-                flat = Arrays.copyOf(flat, flat.length * 2);
-            }
-            for (int c = 0; c < numClasses; c++) {
-                int rep = representative[c];
-                int m = 0;
-                for (int s : set) {
-                    for (int i = 0; i < nfa.edgeCount(s); i++) {
-                        if (nfa.edgeLo(s, i) <= rep && rep <= nfa.edgeHi(s, i)) {
-                            int t = nfa.edgeTarget(s, i);
-                            if (!seen[t]) {
-                                seen[t] = true;
-                                moved[m++] = t;
-                            }
-                        }
-                    }
-                }
-                for (int i = 0; i < m; i++) {
-                    seen[moved[i]] = false;
-                }
-                if (m == 0) {
-                    flat[d * numClasses + c] = -1;
-                    continue;
-                }
-                int[] target = closure.of(moved, m);
-                IntArrayKey key = new IntArrayKey(target);
-                Integer id = ids.get(key);
-                if (id == null) {
-                    id = sets.size();
-                    if (id >= MAX_STATES) {
-                        throw tooLarge();
-                    }
-                    ids.put(key, id);
-                    sets.add(target);
-                }
-                flat[d * numClasses + c] = id;
-            }
-        }
-        boolean[] accepting = new boolean[sets.size()];
-        for (int d = 0; d < sets.size(); d++) {
-            accepting[d] = Arrays.binarySearch(sets.get(d), nfa.accept) >= 0;
-        }
-        return trim(classOf, numClasses, Arrays.copyOf(flat, sets.size() * numClasses), accepting);
+        SubsetConstruction.Table t = SubsetConstruction.of(nfa);
+        return trim(t.classOf(), t.numClasses(), t.next(), t.accepting());
     }
 
     /** Drops the states that cannot reach an accepting one; refuses an empty language. */
     private static ByteDfa trim(int[] classOf, int numClasses, int[] next, boolean[] accepting) {
         int n = accepting.length;
-        List<List<Integer>> reverse = new ArrayList<>(n);
-        for (int s = 0; s < n; s++) {
-            reverse.add(new ArrayList<>(2));
+        int[] revStart = new int[n + 1];   // sources of t: rev[revStart[t] .. revStart[t + 1])
+        for (int i = 0; i < n * numClasses; i++) {
+            if (next[i] >= 0) {
+                revStart[next[i] + 1]++;
+            }
         }
-        for (int s = 0; s < n; s++) {
-            for (int c = 0; c < numClasses; c++) {
-                int t = next[s * numClasses + c];
-                if (t >= 0) {
-                    reverse.get(t).add(s);
-                }
+        for (int t = 0; t < n; t++) {
+            revStart[t + 1] += revStart[t];
+        }
+        int[] rev = new int[revStart[n]];
+        int[] fill = Arrays.copyOf(revStart, n);
+        for (int i = 0; i < n * numClasses; i++) {
+            if (next[i] >= 0) {
+                rev[fill[next[i]]++] = i / numClasses;
             }
         }
         boolean[] live = new boolean[n];
-        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        int[] queue = new int[n];
+        int head = 0;
+        int tail = 0;
         for (int s = 0; s < n; s++) {
             if (accepting[s]) {
                 live[s] = true;
-                queue.add(s);
+                queue[tail++] = s;
             }
         }
-        while (!queue.isEmpty()) {
-            for (int p : reverse.get(queue.poll())) {
+        while (head < tail) {
+            int t = queue[head++];
+            for (int j = revStart[t]; j < revStart[t + 1]; j++) {
+                int p = rev[j];
                 if (!live[p]) {
                     live[p] = true;
-                    queue.add(p);
+                    queue[tail++] = p;
                 }
             }
         }
@@ -246,251 +205,12 @@ public final class ByteDfa {
                 trimmed[r * numClasses + c] = t < 0 ? -1 : renumber[t];
             }
         }
-        return minimize(classOf, numClasses, trimmed, acc);
+        SubsetConstruction.Table min = DfaMinimizer.minimize(classOf, numClasses, trimmed, acc);
+        return new ByteDfa(min.classOf(), min.numClasses(), min.next(), min.accepting());
     }
 
-    /**
-     * Hopcroft's minimization (O(k·n·log n) over k byte classes): states with the same future become
-     * one, so a schema whose compiler repeats a sub-language (the members after each optional
-     * first member) keeps one copy of its states, and one mask each. A sink state n makes the
-     * transition function total and is dropped again; state 0 stays the start.
-     */
-    private static ByteDfa minimize(int[] classOf, int k, int[] next, boolean[] accepting) {
-        int n = accepting.length;
-        int total = n + 1;   // state n: the sink
-        // inverse transitions, per class: sources of t under c are inv[invStart[c*(total+1)+t] ..)
-        int[] invStart = new int[k * (total + 1) + 1];
-        for (int s = 0; s < total; s++) {
-            for (int c = 0; c < k; c++) {
-                invStart[c * (total + 1) + target(next, s, c, k, n) + 1]++;
-            }
-        }
-        for (int i = 1; i < invStart.length; i++) {
-            invStart[i] += invStart[i - 1];
-        }
-        int[] inv = new int[total * k];
-        int[] fill = invStart.clone();
-        for (int s = 0; s < total; s++) {
-            for (int c = 0; c < k; c++) {
-                inv[fill[c * (total + 1) + target(next, s, c, k, n)]++] = s;
-            }
-        }
-        // refinable partition: each block is a contiguous range of elems; marked states move to its front
-        int[] elems = new int[total];
-        int[] pos = new int[total];
-        int[] blockOf = new int[total];
-        int[] start = new int[total];
-        int[] end = new int[total];
-        int[] mid = new int[total];
-        int blocks = 0;
-        int e = 0;
-        for (int pass = 0; pass < 2; pass++) {
-            int b = blocks;
-            int first = e;
-            for (int s = 0; s < total; s++) {
-                boolean acc = s < n && accepting[s];
-                if (acc == (pass == 0)) {
-                    elems[e] = s;
-                    pos[s] = e++;
-                    blockOf[s] = b;
-                }
-            }
-            if (e > first) {
-                start[b] = first;
-                end[b] = e;
-                mid[b] = first;
-                blocks++;
-            }
-        }
-        java.util.BitSet inWork = new java.util.BitSet();
-        ArrayDeque<Long> work = new ArrayDeque<>();
-        for (int b = 0; b < blocks; b++) {
-            for (int c = 0; c < k; c++) {
-                inWork.set(b * k + c);
-                work.add(((long) b << 32) | c);
-            }
-        }
-        int[] preds = new int[total];
-        int[] touched = new int[total];
-        while (!work.isEmpty()) {
-            long item = work.poll();
-            int a = (int) (item >>> 32);
-            int c = (int) item;
-            inWork.clear(a * k + c);
-            int np = 0;
-            for (int i = start[a]; i < end[a]; i++) {
-                int t = elems[i];
-                for (int j = invStart[c * (total + 1) + t]; j < invStart[c * (total + 1) + t + 1]; j++) {
-                    preds[np++] = inv[j];
-                }
-            }
-            int nt = 0;
-            for (int i = 0; i < np; i++) {
-                int s = preds[i];
-                int b = blockOf[s];
-                int p = pos[s];
-                if (p < mid[b]) {
-                    continue;   // already marked
-                }
-                if (mid[b] == start[b]) {
-                    touched[nt++] = b;
-                }
-                int other = elems[mid[b]];
-                elems[mid[b]] = s;
-                pos[s] = mid[b];
-                elems[p] = other;
-                pos[other] = p;
-                mid[b]++;
-            }
-            for (int i = 0; i < nt; i++) {
-                int b = touched[i];
-                if (mid[b] == end[b]) {
-                    mid[b] = start[b];   // every state of the block was marked: no split
-                    continue;
-                }
-                int nb = blocks++;
-                start[nb] = start[b];
-                end[nb] = mid[b];
-                mid[nb] = start[nb];
-                start[b] = mid[b];
-                mid[b] = start[b];
-                for (int j = start[nb]; j < end[nb]; j++) {
-                    blockOf[elems[j]] = nb;
-                }
-                boolean newSmaller = end[nb] - start[nb] <= end[b] - start[b];
-                for (int d = 0; d < k; d++) {
-                    if (inWork.get(b * k + d)) {
-                        add(work, inWork, nb, d, k);
-                    } else {
-                        add(work, inWork, newSmaller ? nb : b, d, k);
-                    }
-                }
-            }
-        }
-        // renumber: blocks of real states in order of their first state (state 0's block first)
-        int[] id = new int[blocks];
-        java.util.Arrays.fill(id, -1);
-        int sink = blockOf[n];
-        int count = 0;
-        for (int s = 0; s < n; s++) {
-            int b = blockOf[s];
-            if (b != sink && id[b] < 0) {
-                id[b] = count++;
-            }
-        }
-        if (count == n) {
-            return new ByteDfa(classOf, k, next, accepting);
-        }
-        int[] merged = new int[count * k];
-        boolean[] acc = new boolean[count];
-        for (int s = 0; s < n; s++) {
-            int b = id[blockOf[s]];
-            if (b < 0) {
-                continue;   // equivalent to the sink: cannot happen in a trimmed DFA, kept for safety
-            }
-            acc[b] = accepting[s];
-            for (int c = 0; c < k; c++) {
-                int t = next[s * k + c];
-                merged[b * k + c] = t < 0 ? -1 : id[blockOf[t]];
-            }
-        }
-        return new ByteDfa(classOf, k, merged, acc);
-    }
-
-    private static int target(int[] next, int s, int c, int k, int sink) {
-        if (s == sink) {
-            return sink;
-        }
-        int t = next[s * k + c];
-        return t < 0 ? sink : t;
-    }
-
-    private static void add(ArrayDeque<Long> work, java.util.BitSet inWork, int b, int c, int k) {
-        if (!inWork.get(b * k + c)) {
-            inWork.set(b * k + c);
-            work.add(((long) b << 32) | c);
-        }
-    }
-
-    private static int[] byteClasses(ByteNfa nfa) {
-        boolean[] boundary = new boolean[257];
-        for (int s = 0; s < nfa.size(); s++) {
-            for (int i = 0; i < nfa.edgeCount(s); i++) {
-                boundary[nfa.edgeLo(s, i)] = true;
-                boundary[nfa.edgeHi(s, i) + 1] = true;
-            }
-        }
-        int[] classOf = new int[256];
-        int c = 0;
-        for (int b = 0; b < 256; b++) {
-            if (b > 0 && boundary[b]) {
-                c++;
-            }
-            classOf[b] = c;
-        }
-        return classOf;
-    }
-
-    private static GrammarException tooLarge() {
+    static GrammarException tooLarge() {
         return new GrammarException(GrammarException.Kind.TOO_LARGE, "the grammar needs more than " + MAX_STATES
                 + " automaton states; use smaller length or item limits", -1);
-    }
-
-    /** Epsilon closures as sorted arrays of NFA states. */
-    private static final class Closure {
-        private final ByteNfa nfa;
-        private final int[] mark;
-        private int generation;
-        private final int[] stack;
-
-        Closure(ByteNfa nfa) {
-            this.nfa = nfa;
-            this.mark = new int[nfa.size()];
-            this.stack = new int[nfa.size()];
-        }
-
-        int[] of(int[] seeds, int count) {
-            generation++;
-            int top = 0;
-            int[] out = new int[16];
-            int n = 0;
-            for (int i = 0; i < count; i++) {
-                if (mark[seeds[i]] != generation) {
-                    mark[seeds[i]] = generation;
-                    stack[top++] = seeds[i];
-                }
-            }
-            while (top > 0) {
-                int s = stack[--top];
-                if (nfa.edgeCount(s) > 0 || s == nfa.accept) {
-                    if (n == out.length) {
-                        out = Arrays.copyOf(out, n * 2);
-                    }
-                    out[n++] = s;   // only states that matter for moves and acceptance
-                }
-                for (int i = 0; i < nfa.epsilonCount(s); i++) {
-                    int t = nfa.epsilon(s, i);
-                    if (mark[t] != generation) {
-                        mark[t] = generation;
-                        stack[top++] = t;
-                    }
-                }
-            }
-            int[] set = Arrays.copyOf(out, n);
-            Arrays.sort(set);
-            return set;
-        }
-    }
-
-    private record IntArrayKey(int[] a) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof IntArrayKey k && Arrays.equals(a, k.a);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(a);
-        }
     }
 }

@@ -10,20 +10,28 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Compiles structured-output requests into {@link TokenGrammar}s over one vocabulary: front end
- * (JSON Schema, regex, choice, GBNF) to {@link Rx}, to a minimal byte DFA, then the allowed-token
- * masks of the states near the start. Each distinct request is compiled once and kept by the
- * SHA-256 of its kind and text in a bounded LRU cache, so the thousandth request with a schema
- * costs a hash. Called where requests are admitted, never on the engine thread. Thread-safe.
+ * (JSON Schema, regex, choice, GBNF) to {@link Rx}, to a minimal byte DFA and its mask classes,
+ * then the start state's mask. The other masks are computed right after, on a compile thread of
+ * their own, so admission does not wait for them and the engine thread rarely has to. Each
+ * distinct request is compiled once and kept by the SHA-256 of its kind and text in a bounded LRU
+ * cache, so the thousandth request with a schema costs a hash. Called where requests are
+ * admitted, never on the engine thread. Thread-safe.
  */
 public final class GrammarCompiler {
 
     /** Compiled grammars kept; each holds its DFA and the masks computed so far. */
     public static final int DEFAULT_CACHE_SIZE = 256;
-    /** Time spent computing masks ahead, at compile time, before the rest are left to first use. */
-    static final long PRECOMPUTE_NANOS = 20_000_000L;
+    /**
+     * Computes the masks of newly compiled grammars, one grammar at a time: a daemon thread shared by
+     * every compiler, so a burst of new schemas queues here instead of taking every core.
+     */
+    private static final ExecutorService MASKS = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("minitron-grammar-masks").daemon().factory());
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TokenVocabulary vocabulary;
@@ -56,11 +64,25 @@ public final class GrammarCompiler {
             }
         }
         TokenGrammar grammar = new TokenGrammar(ByteDfa.of(language(params)), vocabulary);
-        grammar.precompute(PRECOMPUTE_NANOS);
+        grammar.mask(0);   // every request's first step
         synchronized (cache) {
             TokenGrammar raced = cache.putIfAbsent(key, grammar);
-            return raced != null ? raced : grammar;
+            if (raced != null) {
+                return raced;
+            }
         }
+        MASKS.execute(() -> {
+            boolean cached;
+            synchronized (cache) {
+                cached = cache.containsKey(key);   // containsKey: a look that does not refresh the LRU order
+            }
+            if (cached) {
+                grammar.precomputeAll();
+            } else {
+                grammar.masksReady().complete(null);   // evicted before its turn: a burst of new schemas queues no memory
+            }
+        });
+        return grammar;
     }
 
     static Rx language(StructuredOutputsParams params) {

@@ -62,6 +62,11 @@ public final class TokenMask {
         return ids != null ? Arrays.binarySearch(ids, id) >= 0 : (bits[id >>> 6] & (1L << id)) != 0;
     }
 
+    /** Memory this mask holds (its id list or its bit words). */
+    long heapBytes() {
+        return ids != null ? 4L * ids.length : 8L * bits.length;
+    }
+
     /** Whether the mask is a short id list; the sampler then gathers only those logits. */
     public boolean isSparse() {
         return ids != null;

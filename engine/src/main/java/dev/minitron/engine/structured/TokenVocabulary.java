@@ -32,6 +32,8 @@ public final class TokenVocabulary {
     private final int[] subtreeEnd;      // order[tokenEnd, subtreeEnd): tokens strictly below
     private final int[] shortcut;        // index into subtreeBytes / 4, or −1
     private final long[] subtreeBytes;
+    private final int[] subtreeHeight;  // [shortcut]: bytes of the longest token below, past the node
+    private final int maxTokenBytes;
 
     /**
      * @param size the model's vocabulary size (its logits rows), which may exceed the tokenizer's:
@@ -76,6 +78,7 @@ public final class TokenVocabulary {
         for (int i = 0; i < n; i++) {
             maxDepth = Math.max(maxDepth, bytes[order[i]].length + 1);
         }
+        maxTokenBytes = maxDepth - 1;
         int[] path = new int[maxDepth];       // path[d]: node at depth d on the current path
         int[] lastChild = new int[maxDepth];  // lastChild[d]: last child created under path[d]
         Arrays.fill(lastChild, -1);
@@ -133,22 +136,28 @@ public final class TokenVocabulary {
             }
         }
         subtreeBytes = new long[big * 4];
+        subtreeHeight = new int[big];
         long[] scratch = new long[4 * (maxDepth + 1)];
         collectBytes(0, 0, scratch);
     }
 
-    /** ORs into scratch[depth] the bytes of every node below {@code node}; fills the shortcut sets. */
-    private void collectBytes(int node, int depth, long[] scratch) {
+    /**
+     * ORs into scratch[depth] the bytes of every node below {@code node}; fills the shortcut sets
+     * and heights. Returns the subtree's height (0 for a leaf).
+     */
+    private int collectBytes(int node, int depth, long[] scratch) {
         int base = 4 * depth;
         Arrays.fill(scratch, base, base + 4, 0L);
         if (!hasChildren[node]) {
-            return;
+            return 0;
         }
+        int height = 0;
         for (int c = node + 1; c >= 0; c = nextSibling[c]) {
             int b = label[c] & 0xFF;
             scratch[base + (b >> 6)] |= 1L << (b & 63);
+            height = Math.max(height, 1);
             if (hasChildren[c]) {
-                collectBytes(c, depth + 1, scratch);
+                height = Math.max(height, 1 + collectBytes(c, depth + 1, scratch));
                 for (int w = 0; w < 4; w++) {
                     scratch[base + w] |= scratch[base + 4 + w];
                 }
@@ -156,7 +165,9 @@ public final class TokenVocabulary {
         }
         if (shortcut[node] >= 0) {
             System.arraycopy(scratch, base, subtreeBytes, shortcut[node] * 4, 4);
+            subtreeHeight[shortcut[node]] = height;
         }
+        return height;
     }
 
     public int size() {
@@ -172,6 +183,11 @@ public final class TokenVocabulary {
         return bytes[id];
     }
 
+    /** The longest token's length in bytes: how far ahead of a state its mask can look. */
+    int maxTokenBytes() {
+        return maxTokenBytes;
+    }
+
     /** Number of trie nodes (a measure of the walk's worst case). */
     public int numNodes() {
         return label.length;
@@ -180,11 +196,13 @@ public final class TokenVocabulary {
     /**
      * The tokens allowed in {@code state}: those whose bytes the automaton can read from there
      * (every state it keeps is live, so each such token can still be completed), plus EOS where the
-     * language may end.
+     * language may end. One walk of the trie that skips every subtree the automaton rejects and
+     * takes whole every large subtree whose bytes keep it in place or on its main path
+     * ({@code runs}, may be null).
      */
-    TokenMask allowed(ByteDfa dfa, int state) {
+    TokenMask allowed(ByteDfa dfa, StateRuns runs, int state) {
         long[] bits = new long[(size + 63) >>> 6];
-        int count = hasChildren[0] ? walk(dfa, 0, state, bits) : 0;
+        int count = hasChildren[0] ? walk(dfa, runs, 0, state, bits) : 0;
         if (dfa.isAccepting(state) && eosId >= 0 && eosId < size) {
             bits[eosId >>> 6] |= 1L << eosId;
             count++;
@@ -192,7 +210,7 @@ public final class TokenVocabulary {
         return TokenMask.of(bits, count, size);
     }
 
-    private int walk(ByteDfa dfa, int node, int state, long[] bits) {
+    private int walk(ByteDfa dfa, StateRuns runs, int node, int state, long[] bits) {
         int count = 0;
         for (int c = node + 1; c >= 0; c = nextSibling[c]) {
             int t = dfa.next(state, label[c] & 0xFF);
@@ -202,10 +220,11 @@ public final class TokenVocabulary {
             count += set(bits, tokenStart[c], tokenEnd[c]);
             if (hasChildren[c]) {
                 int s = shortcut[c];
-                if (s >= 0 && dfa.loopsOnAll(t, subtreeBytes, s * 4)) {
+                if (s >= 0 && (dfa.loopsOnAll(t, subtreeBytes, s * 4)
+                        || runs != null && runs.covers(t, subtreeHeight[s], subtreeBytes, s * 4))) {
                     count += set(bits, tokenEnd[c], subtreeEnd[c]);
                 } else {
-                    count += walk(dfa, c, t, bits);
+                    count += walk(dfa, runs, c, t, bits);
                 }
             }
         }

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The trie walk's masks against the plain definition: token t is allowed iff its bytes walk the DFA. */
+/**
+ * The grammar's masks (shared per mask class, found by the trie walk with its shortcuts) against the
+ * plain definition: token t is allowed iff its bytes walk the DFA.
+ */
 class TokenMaskTest {
 
     private static final List<StructuredOutputsParams> GRAMMARS = List.of(
@@ -30,7 +33,7 @@ class TokenMaskTest {
             ByteDfa dfa = ByteDfa.of(GrammarCompiler.language(p));
             for (int trial = 0; trial < 40; trial++) {
                 int state = rng.nextInt(dfa.numStates());
-                TokenMask mask = vocab.allowed(dfa, state);
+                TokenMask mask = grammar.mask(state);
                 float[] logits = new float[vocab.size()];
                 mask.applyTo(logits);
                 int count = 0;
