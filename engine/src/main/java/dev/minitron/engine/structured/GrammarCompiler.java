@@ -27,6 +27,12 @@ public final class GrammarCompiler {
     /** Compiled grammars kept; each holds its DFA and the masks computed so far. */
     public static final int DEFAULT_CACHE_SIZE = 256;
     /**
+     * The masks the cached grammars may hold together: a 10-property schema on a 256k vocabulary holds
+     * ~3.7 MB of them once the compile thread is done, so 256 such grammars would hold ~1 GB. Past this,
+     * the least recently used grammars leave the cache (their requests keep them while they run).
+     */
+    public static final long DEFAULT_CACHE_MASK_BYTES = 256L << 20;
+    /**
      * Computes the masks of newly compiled grammars, one grammar at a time: a daemon thread shared by
      * every compiler, so a burst of new schemas queues here instead of taking every core.
      */
@@ -36,13 +42,19 @@ public final class GrammarCompiler {
 
     private final TokenVocabulary vocabulary;
     private final Map<String, TokenGrammar> cache;
+    private final long maxMaskBytes;
 
     public GrammarCompiler(TokenVocabulary vocabulary) {
         this(vocabulary, DEFAULT_CACHE_SIZE);
     }
 
     public GrammarCompiler(TokenVocabulary vocabulary, int cacheSize) {
+        this(vocabulary, cacheSize, DEFAULT_CACHE_MASK_BYTES);
+    }
+
+    public GrammarCompiler(TokenVocabulary vocabulary, int cacheSize, long cacheMaskBytes) {
         this.vocabulary = vocabulary;
+        this.maxMaskBytes = cacheMaskBytes;
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, TokenGrammar> eldest) {
@@ -78,11 +90,31 @@ public final class GrammarCompiler {
             }
             if (cached) {
                 grammar.precomputeAll();
+                trimToMaskBytes();
             } else {
                 grammar.masksReady().complete(null);   // evicted before its turn: a burst of new schemas queues no memory
             }
         });
         return grammar;
+    }
+
+    /** Drops least recently used grammars while the cache's masks exceed their budget (keeps the newest). */
+    private void trimToMaskBytes() {
+        synchronized (cache) {
+            long total = cache.values().stream().mapToLong(TokenGrammar::maskBytes).sum();
+            var eldest = cache.values().iterator();
+            while (total > maxMaskBytes && cache.size() > 1 && eldest.hasNext()) {
+                total -= eldest.next().maskBytes();
+                eldest.remove();
+            }
+        }
+    }
+
+    /** Grammars in the cache now. */
+    int cached() {
+        synchronized (cache) {
+            return cache.size();
+        }
     }
 
     static Rx language(StructuredOutputsParams params) {
