@@ -75,7 +75,11 @@ public class KafkaSettings {
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        // Token events go out at once: an engine step appends all of its events within microseconds, so
+        // they batch by themselves while a request is in flight, and a linger of 1 ms cost 1.4–2.5 ms
+        // of time to first token on a busy host (the sender's timed wake-up waits for a core) for 5
+        // points of throughput on the CPU backend's 2 ms steps (docs/benchmarks/kafka.md, issue 20).
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
         // A send runs on the engine thread: never let a missing topic or a full buffer stall it for a minute.
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         // ...and never let an output topic's metadata expire after a quiet spell (default 5 min), so a
