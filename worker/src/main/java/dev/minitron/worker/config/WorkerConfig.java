@@ -77,7 +77,7 @@ public interface WorkerConfig {
         /** Injected model-step failures: for fault tests (docs/reliability.md) only, off by default. */
         FaultInjection faultInjection();
 
-        /** The synthetic warm-up before the worker is ready (docs/configuration.md#warm-up). */
+        /** The synthetic warm-up before the worker is ready (docs/configuration.md#warm-up-before-ready-and-the-java-aot-cache). */
         WarmUp warmUp();
 
         /**
@@ -100,6 +100,13 @@ public interface WorkerConfig {
             /** The bound: requests still running then are aborted and the worker goes on starting. */
             @WithDefault("15s")
             Duration maxDuration();
+
+            /**
+             * Halt the JVM right after the warm-up, before any Kafka client starts: a training run that
+             * records a Java AOT cache ({@code AotCacheRecording}); never on a serving worker.
+             */
+            @WithDefault("false")
+            boolean exitAfter();
         }
 
         /** {@code minitron.engine.fault-injection.*}; never in production. */

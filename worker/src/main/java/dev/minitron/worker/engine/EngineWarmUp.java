@@ -96,6 +96,12 @@ public class EngineWarmUp {
         } finally {
             phase = Phase.DONE;
         }
+        if (settings.exitAfter()) {
+            // A training run (AotCacheRecording): no consumer may start. halt, not exit: Quarkus' shutdown
+            // would wait for this very startup; the JVM still writes its AOT cache (-XX:AOTCacheOutput) as it halts.
+            LOG.info("warm-up: minitron.engine.warm-up.exit-after is set, the JVM halts");
+            Runtime.getRuntime().halt(0);
+        }
     }
 
     /** Whether the consumer may take prompts as far as the warm-up is concerned. */
