@@ -21,13 +21,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * next window (steady state), at a fixed arrival rate. The JIT compiler threads' CPU in each window
  * shows the warm-up it did. Setups: {@code default} (as shipped: the JVM flags of the launcher and
  * the image, the synthetic warm-up before readiness on), {@code no-warm-up} (the same without the
- * synthetic warm-up, {@code minitron.engine.warm-up.enabled=false}) and {@code aot} (the defaults
- * plus a Java 25 AOT cache, JEP 483/514/515: {@code -XX:AOTCacheOutput} on a training worker that
- * serves the same load for {@code --train} seconds and exits, then {@code -XX:AOTCache} on the
- * measured worker). A setup may be named more than once, so that runs alternate on a busy machine.
+ * synthetic warm-up, {@code minitron.engine.warm-up.enabled=false}), {@code aot} (the defaults plus a
+ * Java 25 AOT cache, JEP 483/514/515, recorded as the Helm chart's init container does:
+ * {@code AotCacheRecording}, a start and the synthetic warm-up under {@code -XX:AOTCacheOutput}) and
+ * {@code aot-load} (the cache recorded by a training worker that serves the same load for
+ * {@code --train} seconds and exits, as {@code ./minitron demo} records it). The measured worker
+ * starts with {@code -XX:AOTCache}. A setup may be named more than once, so that runs alternate on a
+ * busy machine.
  *
  * <pre>./minitron bench-delivery warm-up [--rate 8] [--window 60] [--train 60] [--max-tokens 16]
- *     [--engine-threads 1] [--setups no-warm-up,default,aot] [--out docs/benchmarks/kafka.md]</pre>
+ *     [--engine-threads 1] [--setups no-warm-up,default,aot,aot-load] [--out docs/benchmarks/kafka.md]</pre>
  */
 final class WarmUpBenchmark {
 
@@ -62,6 +65,14 @@ final class WarmUpBenchmark {
                 if (setup.equals("aot")) {
                     Path cache = fleet.dir.resolve("worker-" + results.size() + ".aot");
                     long t0 = System.nanoTime();
+                    record(fleet, cache, threads);
+                    note = "recorded as the chart's init container does (AotCacheRecording: start, synthetic warm-up,"
+                            + " halt) in %.0f s, cache %d MiB".formatted((System.nanoTime() - t0) / 1e9,
+                            Files.size(cache) >> 20);
+                    flags.add("-XX:AOTCache=" + cache);
+                } else if (setup.equals("aot-load")) {
+                    Path cache = fleet.dir.resolve("worker-" + results.size() + ".aot");
+                    long t0 = System.nanoTime();
                     var trainer = fleet.startWorker("train-" + setup + "-" + results.size(), defaults,
                             List.of("-Xmx512m", "-XX:AOTCacheOutput=" + cache));
                     load(fleet, rate, train, maxTokens, "train");
@@ -73,7 +84,7 @@ final class WarmUpBenchmark {
                             .formatted((System.nanoTime() - t0) / 1e9, train, Files.size(cache) >> 20);
                     flags.add("-XX:AOTCache=" + cache);
                 } else if (!setup.equals("default") && !setup.equals("no-warm-up")) {
-                    throw new IllegalArgumentException("unknown setup " + setup + " (default, no-warm-up, aot)");
+                    throw new IllegalArgumentException("unknown setup " + setup + " (default, no-warm-up, aot, aot-load)");
                 }
                 long start = System.nanoTime();
                 var worker = fleet.startWorker("warm-up-" + setup + "-" + results.size(), settings, flags);
@@ -109,6 +120,24 @@ final class WarmUpBenchmark {
         results.stream().filter(r -> !r.note().isEmpty())
                 .forEach(r -> table.append("\n").append(r.setup()).append(": ").append(r.note()).append(".\n"));
         return table.toString();
+    }
+
+    /** Records an AOT cache as the Helm chart's init container does, with this worker jar and model. */
+    private static void record(BenchFleet fleet, Path cache, String threads) throws Exception {
+        Path app = Path.of(System.getProperty("minitron.worker.jar", "worker/target/quarkus-app/quarkus-run.jar"))
+                .toAbsolutePath().getParent();
+        var builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                app.resolve("app") + "/*:" + app.resolve("lib/main") + "/*",
+                "dev.minitron.worker.engine.AotCacheRecording", cache.toString(), app.resolve("quarkus-run.jar").toString(),
+                "600");
+        builder.environment().put("MINITRON_MODEL_PATH", fleet.model.toString());
+        builder.environment().put("MINITRON_ENGINE_THREADS", threads);
+        builder.environment().put("JDK_JAVA_OPTIONS", "-Xmx512m");
+        Path log = fleet.dir.resolve(cache.getFileName() + ".log");
+        int code = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
+        if (code != 0 || !Files.isRegularFile(cache)) {
+            throw new IllegalStateException("no AOT cache recorded; see " + log);
+        }
     }
 
     /** What the worker logged of its synthetic warm-up, from "warm-up:" on. */
