@@ -68,6 +68,13 @@ class AotCacheTest {
     }
 
     @Test
+    void aModelCopiedToTheNodeIsCopiedBeforeTheRecordingReadsIt() {
+        WorkerPod pod = WorkerPod.of(Chart.render(ON + "model: {source: copy}\n"));
+        assertThat(pod.spec().getInitContainers()).extracting(Container::getName)
+                .containsExactly("copy-model", "record-aot-cache");
+    }
+
+    @Test
     void offByDefaultAndAVolumeIsRequiredWhenOn() {
         WorkerPod pod = WorkerPod.of(Chart.renderDefaults());
         assertThat(pod.spec().getInitContainers()).isEmpty();
