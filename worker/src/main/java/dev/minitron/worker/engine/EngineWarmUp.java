@@ -76,6 +76,16 @@ public class EngineWarmUp {
 
     /** After topic verification (priority 10), before the prompt and cancel consumers start (default priority). */
     void onStart(@Observes @Priority(20) StartupEvent event) {
+        warmUp();
+        if (settings.exitAfter()) {
+            // A training run (AotCacheRecording): no consumer may start. halt, not exit: Quarkus' shutdown
+            // would wait for this very startup; the JVM still writes its AOT cache (-XX:AOTCacheOutput) as it halts.
+            LOG.info("warm-up: minitron.engine.warm-up.exit-after is set, the JVM halts");
+            Runtime.getRuntime().halt(0);
+        }
+    }
+
+    private void warmUp() {
         if (!settings.enabled()) {
             phase = Phase.OFF;
             LOG.info("warm-up: off (minitron.engine.warm-up.enabled=false)");
@@ -95,12 +105,6 @@ public class EngineWarmUp {
             LOG.warnf("warm-up: stopped early (%s); the worker serves without it", e.toString());
         } finally {
             phase = Phase.DONE;
-        }
-        if (settings.exitAfter()) {
-            // A training run (AotCacheRecording): no consumer may start. halt, not exit: Quarkus' shutdown
-            // would wait for this very startup; the JVM still writes its AOT cache (-XX:AOTCacheOutput) as it halts.
-            LOG.info("warm-up: minitron.engine.warm-up.exit-after is set, the JVM halts");
-            Runtime.getRuntime().halt(0);
         }
     }
 
