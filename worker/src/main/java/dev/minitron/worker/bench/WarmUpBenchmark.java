@@ -19,12 +19,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * start to {@code /q/health/ready} answering 200) and the client-side TTFT (send to the first token
  * event received) of prompts sent in the first {@code --window} seconds after ready, against the
  * next window (steady state), at a fixed arrival rate. The JIT compiler threads' CPU in each window
- * shows the warm-up it did. Setups: {@code default} (the shipped JVM flags) and {@code aot} (a Java
- * 25 AOT cache, JEP 483/514/515: {@code -XX:AOTCacheOutput} on a training worker that serves the same
- * load for {@code --train} seconds and exits, then {@code -XX:AOTCache} on the measured worker).
+ * shows the warm-up it did. Setups: {@code default} (as shipped: the JVM flags of the launcher and
+ * the image, the synthetic warm-up before readiness on), {@code no-warm-up} (the same without the
+ * synthetic warm-up, {@code minitron.engine.warm-up.enabled=false}), {@code aot} (the defaults plus a
+ * Java 25 AOT cache, JEP 483/514/515, recorded as the Helm chart's init container does:
+ * {@code AotCacheRecording}, a start and the synthetic warm-up under {@code -XX:AOTCacheOutput}) and
+ * {@code aot-load} (the cache recorded by a training worker that serves the same load for
+ * {@code --train} seconds and exits, as {@code ./minitron demo} records it). The measured worker
+ * starts with {@code -XX:AOTCache}. A setup may be named more than once, so that runs alternate on a
+ * busy machine.
  *
  * <pre>./minitron bench-delivery warm-up [--rate 8] [--window 60] [--train 60] [--max-tokens 16]
- *     [--engine-threads 1] [--setups default,aot] [--out docs/benchmarks/kafka.md]</pre>
+ *     [--engine-threads 1] [--setups no-warm-up,default,aot,aot-load] [--out docs/benchmarks/kafka.md]</pre>
  */
 final class WarmUpBenchmark {
 
@@ -32,7 +38,8 @@ final class WarmUpBenchmark {
     private record Window(List<Double> ttft, double jitSeconds, double workerSeconds) {
     }
 
-    private record Result(String setup, double readyMs, Window first, Window steady, String note) {
+    /** {@code warmUp}: the worker's own log line of its synthetic warm-up ("off" when there was none). */
+    private record Result(String setup, double readyMs, String warmUp, Window first, Window steady, String note) {
     }
 
     private WarmUpBenchmark() {
@@ -44,18 +51,29 @@ final class WarmUpBenchmark {
         int train = Integer.parseInt(opts.getOrDefault("train", "60"));
         int maxTokens = Integer.parseInt(opts.getOrDefault("max-tokens", "16"));
         String threads = opts.getOrDefault("engine-threads", "1");
-        List<String> setups = List.of(opts.getOrDefault("setups", "default,aot").split(","));
-        Map<String, String> settings = Map.of("minitron.engine.threads", threads);
+        List<String> setups = List.of(opts.getOrDefault("setups", "no-warm-up,default,aot").split(","));
+        Map<String, String> defaults = Map.of("minitron.engine.threads", threads);
 
         List<Result> results = new ArrayList<>();
         try (BenchFleet fleet = BenchFleet.start(4)) {
             for (String setup : setups) {
+                Map<String, String> settings = setup.equals("no-warm-up")
+                        ? Map.of("minitron.engine.threads", threads, "minitron.engine.warm-up.enabled", "false")
+                        : defaults;
                 List<String> flags = new ArrayList<>(List.of("-Xmx512m"));
                 String note = "";
                 if (setup.equals("aot")) {
-                    Path cache = fleet.dir.resolve("worker.aot");
+                    Path cache = fleet.dir.resolve("worker-" + results.size() + ".aot");
                     long t0 = System.nanoTime();
-                    var trainer = fleet.startWorker("train-" + setup, settings,
+                    record(fleet, cache, threads);
+                    note = "recorded as the chart's init container does (AotCacheRecording: start, synthetic warm-up,"
+                            + " halt) in %.0f s, cache %d MiB".formatted((System.nanoTime() - t0) / 1e9,
+                            Files.size(cache) >> 20);
+                    flags.add("-XX:AOTCache=" + cache);
+                } else if (setup.equals("aot-load")) {
+                    Path cache = fleet.dir.resolve("worker-" + results.size() + ".aot");
+                    long t0 = System.nanoTime();
+                    var trainer = fleet.startWorker("train-" + setup + "-" + results.size(), defaults,
                             List.of("-Xmx512m", "-XX:AOTCacheOutput=" + cache));
                     load(fleet, rate, train, maxTokens, "train");
                     trainer.process().destroy();   // SIGTERM: the JVM writes the cache as it exits
@@ -65,14 +83,15 @@ final class WarmUpBenchmark {
                     note = "training run %.0f s (load %d s, then exit and cache assembly), cache %d MiB"
                             .formatted((System.nanoTime() - t0) / 1e9, train, Files.size(cache) >> 20);
                     flags.add("-XX:AOTCache=" + cache);
-                } else if (!setup.equals("default")) {
-                    throw new IllegalArgumentException("unknown setup " + setup + " (default, aot)");
+                } else if (!setup.equals("default") && !setup.equals("no-warm-up")) {
+                    throw new IllegalArgumentException("unknown setup " + setup + " (default, no-warm-up, aot, aot-load)");
                 }
                 long start = System.nanoTime();
-                var worker = fleet.startWorker("warm-up-" + setup, settings, flags);
+                var worker = fleet.startWorker("warm-up-" + setup + "-" + results.size(), settings, flags);
                 double readyMs = (System.nanoTime() - start) / 1e6;
+                String warmUp = warmUpLine(worker.log());
                 List<Window> w = load(fleet, rate, window, maxTokens, setup, worker.pid());
-                results.add(new Result(setup, readyMs, w.get(0), w.get(1), note));
+                results.add(new Result(setup, readyMs, warmUp, w.get(0), w.get(1), note));
                 worker.close();
                 System.out.printf("%s: ready in %.0f ms, TTFT p99 first %.1f ms, steady %.1f ms%n", setup, readyMs,
                         KafkaVsDirectBenchmark.pct(w.get(0).ttft(), 99), KafkaVsDirectBenchmark.pct(w.get(1).ttft(), 99));
@@ -96,9 +115,37 @@ final class WarmUpBenchmark {
                     r.first().workerSeconds(), r.first().jitSeconds(), r.steady().workerSeconds(),
                     r.steady().jitSeconds()));
         }
+        table.append("\nThe workers' synthetic warm-up (their own log line):\n\n");
+        results.forEach(r -> table.append("- ").append(r.setup()).append(": ").append(r.warmUp()).append("\n"));
         results.stream().filter(r -> !r.note().isEmpty())
                 .forEach(r -> table.append("\n").append(r.setup()).append(": ").append(r.note()).append(".\n"));
         return table.toString();
+    }
+
+    /** Records an AOT cache as the Helm chart's init container does, with this worker jar and model. */
+    private static void record(BenchFleet fleet, Path cache, String threads) throws Exception {
+        Path app = Path.of(System.getProperty("minitron.worker.jar", "worker/target/quarkus-app/quarkus-run.jar"))
+                .toAbsolutePath().getParent();
+        var builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                app.resolve("app") + "/*:" + app.resolve("lib/main") + "/*",
+                "dev.minitron.worker.engine.AotCacheRecording", cache.toString(), app.resolve("quarkus-run.jar").toString(),
+                "600");
+        builder.environment().put("MINITRON_MODEL_PATH", fleet.model.toString());
+        builder.environment().put("MINITRON_ENGINE_THREADS", threads);
+        builder.environment().put("JDK_JAVA_OPTIONS", "-Xmx512m");
+        Path log = fleet.dir.resolve(cache.getFileName() + ".log");
+        int code = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start().waitFor();
+        if (code != 0 || !Files.isRegularFile(cache)) {
+            throw new IllegalStateException("no AOT cache recorded; see " + log);
+        }
+    }
+
+    /** What the worker logged of its synthetic warm-up, from "warm-up:" on. */
+    private static String warmUpLine(Path log) throws java.io.IOException {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains("warm-up: ")).map(l -> l.substring(l.indexOf("warm-up: ") + 9))
+                    .findFirst().orElse("no warm-up line in the log");
+        }
     }
 
     /** Training load: the same prompts at the same rate, nothing recorded. */

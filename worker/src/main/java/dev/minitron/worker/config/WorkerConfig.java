@@ -77,6 +77,38 @@ public interface WorkerConfig {
         /** Injected model-step failures: for fault tests (docs/reliability.md) only, off by default. */
         FaultInjection faultInjection();
 
+        /** The synthetic warm-up before the worker is ready (docs/configuration.md#warm-up-before-ready-and-the-java-aot-cache). */
+        WarmUp warmUp();
+
+        /**
+         * {@code minitron.engine.warm-up.*}: synthetic requests through admission, the engine and the event
+         * mapping before the consumer starts, so a new worker does not serve its first minute from a cold JIT.
+         * Nothing is sent to Kafka. Skipped when fault injection is on.
+         */
+        interface WarmUp {
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Synthetic requests in all, run in batches of 1, 2, 4, 8 and up to 16 side by side. */
+            @WithDefault("64")
+            int requests();
+
+            /** Tokens each synthetic request generates. */
+            @WithDefault("16")
+            int maxTokens();
+
+            /** The bound: requests still running then are aborted and the worker goes on starting. */
+            @WithDefault("15s")
+            Duration maxDuration();
+
+            /**
+             * Halt the JVM right after the warm-up, before any Kafka client starts: a training run that
+             * records a Java AOT cache ({@code AotCacheRecording}); never on a serving worker.
+             */
+            @WithDefault("false")
+            boolean exitAfter();
+        }
+
         /** {@code minitron.engine.fault-injection.*}; never in production. */
         interface FaultInjection {
             /** Probability in [0, 1] that a model step fails (its requests are answered {@code engine_error}). */
