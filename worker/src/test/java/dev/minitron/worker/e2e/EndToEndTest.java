@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.minitron.schemas.Topics;
 import dev.minitron.worker.engine.EngineHolder;
 import dev.minitron.worker.kafka.AttemptJournal;
+import dev.minitron.worker.kafka.CancelRegistry;
 import dev.minitron.worker.testing.TestProducers;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -48,6 +49,9 @@ class EndToEndTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+
+    @Inject
+    CancelRegistry cancels;
 
     @Inject
     EngineHolder engine;
@@ -246,7 +250,13 @@ class EndToEndTest {
     @Test
     void cancelThatArrivesFirstStopsThePromptFromRunning() throws Exception {
         sendTo(Topics.CANCELS, "cancel-early", "{\"id\":\"cancel-early\"}");
-        Thread.sleep(500);   // the worker reads cancels within a poll; a prompt may arrive any time later
+        // "First": the worker has read the cancel before the prompt comes. A fixed sleep raced the cancel
+        // reader, and lost once the synthetic warm-up made the engine fast enough to run ten steps first.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!cancels.contains("cancel-early", System.currentTimeMillis()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(cancels.contains("cancel-early", System.currentTimeMillis())).as("the cancel was read").isTrue();
         send("cancel-early", "{\"id\":\"cancel-early\",\"prompt\":\"Never mind\",\"max_tokens\":200,\"ignore_eos\":true}");
         JsonNode c = completion("cancel-early");
         assertThat(c.get("finish_reason").asText()).isEqualTo("cancelled");
