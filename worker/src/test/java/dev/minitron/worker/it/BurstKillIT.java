@@ -50,6 +50,10 @@ class BurstKillIT {
             WorkerProcess victim = WorkerProcess.start("victim", bootstrap, model, logs, settings);
             survivor.awaitReady(READY);
             victim.awaitReady(READY);
+            // Ready is not yet owning partitions (a cooperative rebalance hands them over in a second round),
+            // and warm workers answer a quarter of the burst in well under a second: without this the victim
+            // could be killed before it had started anything, and the test would prove nothing.
+            awaitAssigned(topics.prompts(), survivor, victim);
             WorkerProcess joiner = null;
             try (var producer = Fleet.producer(bootstrap)) {
                 for (int i = 0; i < PROMPTS; i++) {
@@ -62,7 +66,8 @@ class BurstKillIT {
                     }
                 }
             }
-            checker.awaitUntil(c -> c.finalCompletions().size() >= PROMPTS / 4, Duration.ofSeconds(180));
+            checker.awaitUntil(c -> c.finalCompletions().size() >= PROMPTS / 4 && c.finalCompletions().values().stream()
+                    .anyMatch(a -> a.get("worker").asText().equals("victim")), Duration.ofSeconds(180));
             long killedAt = System.currentTimeMillis();
             victim.killHard();
             checker.awaitAllAnswered(Duration.ofSeconds(180));
@@ -87,6 +92,17 @@ class BurstKillIT {
             }
             if (joiner != null) {
                 joiner.close();
+            }
+        }
+    }
+
+    /** Waits until each worker has logged an assignment of prompts partitions. */
+    private static void awaitAssigned(String promptsTopic, WorkerProcess... workers) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        for (WorkerProcess w : workers) {
+            while (!w.logText().contains("assigned [" + promptsTopic)) {
+                assertThat(System.nanoTime()).as(w.name() + " got no partitions").isLessThan(deadline);
+                Thread.sleep(100);
             }
         }
     }
