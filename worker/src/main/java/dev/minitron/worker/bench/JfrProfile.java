@@ -45,18 +45,16 @@ final class JfrProfile {
             if (ThreadCpu.isEngine(group)) {
                 // The engine thread also runs the worker's sink (token events: map, serialize, send):
                 // the Kafka path's cost, though /proc counts it as the engine's.
-                if (!stack.getFrames().stream().anyMatch(f -> f.getMethod().getType().getName().startsWith(WORKER))) {
+                if (stack.getFrames().stream().noneMatch(f -> f.getMethod().getType().getName().startsWith(WORKER))) {
                     continue;
                 }
                 onEngineThread++;
-                group = group + " (worker sink)";
             }
             outside++;
             RecordedFrame top = stack.getFrames().getFirst();
             byMethod.merge(name(top), 1, Integer::sum);
-            String where = group;
             String ours = stack.getFrames().stream().filter(f -> f.getMethod().getType().getName().startsWith("dev.minitron."))
-                    .findFirst().map(JfrProfile::name).orElse("(no project frame: " + where + ")");
+                    .findFirst().map(JfrProfile::name).orElse("(no project frame: " + group + ")");
             byOurs.merge(ours, 1, Integer::sum);
         }
         int total = byThread.values().stream().mapToInt(Integer::intValue).sum();

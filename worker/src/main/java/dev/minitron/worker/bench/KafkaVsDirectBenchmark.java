@@ -61,12 +61,7 @@ final class KafkaVsDirectBenchmark {
         // A flight recording of each worker: the first-token hops and where the CPU went (~1-2 % overhead).
         boolean jfr = Boolean.parseBoolean(opts.getOrDefault("jfr", "true"));
         // e.g. --worker-settings kafka.linger.ms=0,minitron.status.enabled=false: the same for every Kafka run
-        Map<String, String> extraSettings = new java.util.TreeMap<>();
-        for (String kv : opts.getOrDefault("worker-settings", "").split(",")) {
-            if (kv.contains("=")) {
-                extraSettings.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
-            }
-        }
+        Map<String, String> extraSettings = keyValues(opts.getOrDefault("worker-settings", "").split(","));
         Random random = new Random(42);
         List<int[]> workload = new ArrayList<>();
         for (int i = 0; i < prompts; i++) {
@@ -195,9 +190,7 @@ final class KafkaVsDirectBenchmark {
         if (head.contains("@")) {
             settings.put("minitron.delivery.commit-interval", head.split("@")[1]);
         }
-        for (int i = 1; i < parts.length; i++) {
-            settings.put(parts[i].substring(0, parts[i].indexOf('=')), parts[i].substring(parts[i].indexOf('=') + 1));
-        }
+        settings.putAll(keyValues(Arrays.copyOfRange(parts, 1, parts.length)));
         List<String> flags = new ArrayList<>(List.of("-Xmx512m"));
         java.nio.file.Path recording = fleet.dir.resolve(name + ".jfr");
         if (jfr) {
@@ -341,6 +334,18 @@ final class KafkaVsDirectBenchmark {
             ttft.add(first);
         }
         return new Latencies(ttft, completion);
+    }
+
+    /** {@code key=value} items as a map, in key order; items without {@code =} are ignored. */
+    private static Map<String, String> keyValues(String[] items) {
+        Map<String, String> out = new TreeMap<>();
+        for (String kv : items) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
+        return out;
     }
 
     private static String json(String id, int[] tokens, int maxTokens, boolean stream) {

@@ -87,9 +87,7 @@ final class StatusProcessor implements Processor<String, byte[], String, TenantU
         if (next != current) {
             store.put(id, next);
         }
-        if (next != null) {
-            recent.put(id, next);
-        }
+        recent.put(id, next);
     }
 
     /** The update a record of one of the four input topics carries; null when it is unreadable. */
